@@ -1,0 +1,482 @@
+"""User-facing transformations: `jit`, `make_jaxpr`, `eval_shape`, device transfers.
+
+Wrappers here deal with pytrees, static and donated arguments, and error
+messages; the interpreters do the work on flat lists of arrays.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from cellax import backend, core, dispatch, dtypes
+from cellax.config import config
+from cellax.core import ClosedJaxpr, ShapedArray, ShapeDtypeStruct, Tracer
+from cellax.interpreters import staging
+from cellax.interpreters.staging import DebugInfo
+from cellax.primitives.call import jit_p
+from cellax.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
+
+ArrayImpl = backend.ArrayImpl
+
+
+# ---------------------------------------------------------------------------------------
+# Argument handling shared by the transformations
+
+
+def _arg_names(fun: Callable, args, kwargs) -> list[str]:
+    """Names of the flattened leaves of (args, kwargs): `x`, `params[0]['w']`, ..."""
+    try:
+        sig = inspect.signature(fun)
+        bound = sig.bind(*args, **kwargs)
+        named = list(bound.arguments.items())
+        pos_names = [n for n, _ in named][:len(args)]
+    except (TypeError, ValueError):
+        pos_names = [f"args[{i}]" for i in range(len(args))]
+    out = []
+    for i, a in enumerate(args):
+        base = pos_names[i] if i < len(pos_names) else f"args[{i}]"
+        for path, _ in tree_flatten_with_path(a)[0]:
+            out.append(base + keystr(path))
+    for k, v in kwargs.items():
+        for path, _ in tree_flatten_with_path(v)[0]:
+            out.append(k + keystr(path))
+    return out
+
+
+def _abstractify(x, fun_name: str, path_fn) -> ShapedArray:
+    aval = getattr(x, "aval", None)
+    if aval is not None and type(aval) is ShapedArray:
+        return aval
+    try:
+        return core.get_aval(x)
+    except TypeError:
+        raise TypeError(
+            f"Error interpreting argument to {fun_name} as an abstract array. The problematic "
+            f"value is of type {type(x)} and was passed to the function at path {path_fn()}.\n"
+            "This typically means that a jit-wrapped function was called with a non-array "
+            "argument, and this argument was not marked as static using the static_argnums "
+            "or static_argnames parameters of jax.jit.") from None
+
+
+def _normalize_argnums(argnums, n_params: int | None, what: str) -> tuple[int, ...]:
+    if argnums is None:
+        return ()
+    if isinstance(argnums, int):
+        argnums = (argnums,)
+    out = []
+    for a in argnums:
+        if not isinstance(a, int):
+            raise TypeError(f"{what} must be an int or a sequence of ints, got {argnums!r}")
+        if n_params is not None and not -n_params <= a < n_params:
+            raise ValueError(f"jit() received invalid {what}={argnums!r}: the function takes "
+                             f"{n_params} positional arguments.")
+        out.append(a % n_params if (n_params and a < 0) else a)
+    return tuple(sorted(set(out)))
+
+
+def _positional_param_names(fun) -> list[str] | None:
+    try:
+        sig = inspect.signature(fun)
+    except (TypeError, ValueError):
+        return None
+    names = []
+    for p in sig.parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind == p.VAR_POSITIONAL:
+            return names + [None]  # unbounded
+    return names
+
+
+# ---------------------------------------------------------------------------------------
+# jit
+
+
+class _CacheEntry:
+    __slots__ = ("closed", "out_tree", "program", "consts_n", "name", "donated")
+
+    def __init__(self, closed, out_tree, name, donated):
+        self.closed = closed
+        self.out_tree = out_tree
+        self.program = None
+        self.name = name
+        self.donated = donated
+
+
+class JitWrapped:
+    """The callable returned by `jit`. Caches one jaxpr per (pytree structure, avals,
+    static arguments) and one compiled program per jaxpr."""
+
+    def __init__(self, fun: Callable, static_argnums=None, static_argnames=None,
+                 donate_argnums=None, donate_argnames=None, device=None, backend_name=None,
+                 keep_unused=False, inline=False):
+        if not callable(fun):
+            raise TypeError(f"Expected a callable value, got {fun!r}")
+        self._fun = fun
+        functools.update_wrapper(self, fun, updated=())
+        params = _positional_param_names(fun)
+        n_params = None if params is None or (params and params[-1] is None) else len(params)
+        if isinstance(static_argnames, str):
+            static_argnames = (static_argnames,)
+        static_argnames = tuple(static_argnames or ())
+        static_argnums = _normalize_argnums(static_argnums, n_params, "static_argnums")
+        # Like JAX: names given by number are also static by name, and vice versa.
+        if params is not None:
+            for i in static_argnums:
+                if i < len(params) and params[i] is not None and params[i] not in static_argnames:
+                    static_argnames += (params[i],)
+            for n in static_argnames:
+                if n in params:
+                    i = params.index(n)
+                    if i not in static_argnums:
+                        static_argnums = tuple(sorted(static_argnums + (i,)))
+        self._static_argnums = static_argnums
+        self._static_argnames = frozenset(static_argnames)
+        if isinstance(donate_argnames, str):
+            donate_argnames = (donate_argnames,)
+        donate_argnums = _normalize_argnums(donate_argnums, n_params, "donate_argnums")
+        if params is not None:
+            for n in donate_argnames or ():
+                if n in params:
+                    donate_argnums = tuple(sorted(set(donate_argnums) | {params.index(n)}))
+        self._donate_argnums = tuple(i for i in donate_argnums if i not in static_argnums)
+        self._device = device
+        if backend_name is not None and device is None:
+            self._device = backend.devices(backend_name)[0]
+        self._keep_unused = keep_unused
+        self._inline = inline
+        self._cache: dict = {}
+        self._simple = not static_argnums and not static_argnames and not self._donate_argnums
+        self._name = staging.fun_name(fun)
+
+    def __repr__(self):
+        return f"<cellax.jit {self._name}>"
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+    # -- argument processing -----------------------------------------------------------
+
+    def _split_static(self, args, kwargs):
+        static = []
+        if self._static_argnums:
+            dyn = []
+            for i, a in enumerate(args):
+                if i in self._static_argnums:
+                    static.append((i, _hashable_static(a, self._name, f"argument {i}")))
+                else:
+                    dyn.append(a)
+            args = tuple(dyn)
+        if self._static_argnames and kwargs:
+            dyn_kw = {}
+            for k, v in kwargs.items():
+                if k in self._static_argnames:
+                    static.append((k, _hashable_static(v, self._name, f"argument {k!r}")))
+                else:
+                    dyn_kw[k] = v
+            kwargs = dyn_kw
+        return args, kwargs, tuple(static)
+
+    def _lookup(self, args, kwargs):
+        """(entry, flat dynamic args) for a call; traces on a cache miss."""
+        if self._simple:
+            static = ()
+        else:
+            args, kwargs, static = self._split_static(args, kwargs)
+        flat, in_tree = tree_flatten((args, kwargs))
+        avals = tuple([x.aval if type(x) is ArrayImpl else _abstractify(
+            x, self._name, lambda i=i: self._path_of(i, args, kwargs))
+            for i, x in enumerate(flat)])
+        key = (in_tree, avals, static, dtypes._x64)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry, consts = self._trace(args, kwargs, static, in_tree, avals)
+            if any(isinstance(c, Tracer) for c in consts):
+                return entry, flat, consts  # closes over tracers: valid only for this call
+            self._cache[key] = entry
+        return entry, flat, ()
+
+    def _path_of(self, i, args, kwargs) -> str:
+        names = _arg_names(self._fun, args, kwargs)
+        return names[i] if i < len(names) else f"flat argument {i}"
+
+    def _trace(self, args, kwargs, static, in_tree, avals):
+        static_args = dict(static)
+        n_total = len(args) + sum(1 for k in static_args if isinstance(k, int))
+        fun = self._fun
+
+        def flat_fun(*flat_args):
+            dyn_args, dyn_kwargs = tree_unflatten(in_tree, flat_args)
+            full_args, it = [], iter(dyn_args)
+            for i in range(n_total):
+                full_args.append(static_args[i].value if i in static_args else next(it))
+            kw = dict(dyn_kwargs)
+            for k, v in static_args.items():
+                if isinstance(k, str):
+                    kw[k] = v.value
+            out = fun(*full_args, **kw)
+            out_flat, out_tree = tree_flatten(out)
+            flat_fun.out_tree = out_tree
+            return out_flat
+
+        dbg = DebugInfo("jit", self._name, staging.fun_source(fun),
+                        _arg_names(fun, args, kwargs) if not static else
+                        _arg_names_dynamic(fun, args, kwargs))
+        jaxpr, consts, _ = staging.trace_to_jaxpr(flat_fun, avals, dbg)
+        closed, lifted = staging.closed_jaxpr_with_const_inputs(jaxpr, consts)
+        donated = None
+        if self._donate_argnums:
+            donated = _donated_flags(self._donate_argnums, args, kwargs, len(lifted))
+        entry = _CacheEntry(closed, flat_fun.out_tree, self._name, donated)
+        entry.consts_n = len(lifted)
+        return entry, lifted
+
+    # -- calling -----------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        if config.jax_disable_jit:
+            return self._fun(*args, **kwargs)
+        entry, flat, lifted = self._lookup(args, kwargs)
+        trace = core._ctx.trace
+        if trace is core.eval_trace:
+            program = entry.program
+            if program is None:
+                program = entry.program = dispatch.compiled_jaxpr(
+                    entry.closed, entry.name, self._device, entry.donated)
+            outs = program(flat)
+        else:
+            outs = jit_p.bind(*lifted, *flat, jaxpr=entry.closed, name=entry.name,
+                              donated_invars=entry.donated or (False,) * (
+                                  len(lifted) + len(flat)),
+                              keep_unused=self._keep_unused, inline=self._inline,
+                              device=self._device)
+        return tree_unflatten(entry.out_tree, outs)
+
+    # -- AOT stages --------------------------------------------------------------------
+
+    def trace(self, *args, **kwargs):
+        from cellax.stages import Traced
+        entry, flat, lifted = self._lookup(args, kwargs)
+        return Traced(entry.closed, entry.out_tree, entry.name, self._device, entry.donated,
+                      lifted, flat)
+
+    def lower(self, *args, **kwargs):
+        return self.trace(*args, **kwargs).lower()
+
+    def eval_shape(self, *args, **kwargs):
+        entry, _, _ = self._lookup(args, kwargs)
+        return tree_unflatten(entry.out_tree,
+                              [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type)
+                               for a in entry.closed.out_avals])
+
+    def clear_cache(self):
+        self._cache.clear()
+
+
+def _arg_names_dynamic(fun, args, kwargs):
+    return [f"args[{i}]" for i in range(len(tree_flatten((args, kwargs))[0]))]
+
+
+def _donated_flags(donate_argnums, args, kwargs, n_lifted):
+    flags = [False] * n_lifted
+    for i, a in enumerate(args):
+        n = len(tree_flatten(a)[0])
+        flags.extend([i in donate_argnums] * n)
+    flags.extend([False] * len(tree_flatten(kwargs)[0]))
+    return tuple(flags)
+
+
+class _Static:
+    __slots__ = ("value", "_hash")
+
+    def __init__(self, value):
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, _Static) and type(self.value) is type(other.value) and bool(
+            self.value == other.value)
+
+
+def _hashable_static(value, fun_name, which):
+    if isinstance(value, (ArrayImpl, np.ndarray, Tracer)):
+        raise ValueError(
+            f"Non-hashable static arguments are not supported. An error occurred while trying "
+            f"to hash an object of type {type(value)}, {value}. The error was:\nTypeError: "
+            f"unhashable type: '{type(value).__name__}'\n(static {which} of {fun_name}; "
+            "pass arrays as regular, non-static arguments)")
+    try:
+        return _Static(value)
+    except TypeError as e:
+        raise ValueError(
+            f"Non-hashable static arguments are not supported. An error occurred while trying "
+            f"to hash an object of type {type(value)}, {value}. The error was:\nTypeError: {e}\n"
+            f"(static {which} of {fun_name}; make it hashable, e.g. a tuple instead of a list)"
+        ) from None
+
+
+def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=None,
+        donate_argnums=None, donate_argnames=None, device=None, backend=None,
+        keep_unused: bool = False, inline: bool = False, **unsupported):
+    """Compile `fun` with XLA: trace once per input signature, then run the cached program."""
+    if unsupported:
+        raise TypeError(f"jit() got unsupported keyword arguments: {sorted(unsupported)}")
+    if fun is None:
+        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,
+                             donate_argnums=donate_argnums, donate_argnames=donate_argnames,
+                             device=device, backend=backend, keep_unused=keep_unused,
+                             inline=inline)
+    return JitWrapped(fun, static_argnums, static_argnames, donate_argnums, donate_argnames,
+                      device, backend, keep_unused, inline)
+
+
+# ---------------------------------------------------------------------------------------
+# make_jaxpr, eval_shape
+
+
+def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bool = False,
+               abstracted_axes=None):
+    """A function that returns the ClosedJaxpr of `fun` for example arguments."""
+    static_argnums = _normalize_argnums(static_argnums, None, "static_argnums")
+
+    @functools.wraps(fun)
+    def make_jaxpr_f(*args, **kwargs):
+        static = {i: args[i] for i in static_argnums if i < len(args)}
+        dyn = [a for i, a in enumerate(args) if i not in static]
+        flat, in_tree = tree_flatten((tuple(dyn), kwargs))
+        name = staging.fun_name(fun)
+        avals = [_abstractify(_shape_dtype_to_aval(x), name, lambda: "?") for x in flat]
+
+        def flat_fun(*flat_args):
+            d_args, d_kwargs = tree_unflatten(in_tree, flat_args)
+            it = iter(d_args)
+            full = [static[i] if i in static else next(it) for i in range(len(args))]
+            out = fun(*full, **d_kwargs)
+            out_flat, flat_fun.out_tree = tree_flatten(out)
+            return out_flat
+
+        dbg = DebugInfo("make_jaxpr", name, staging.fun_source(fun), _arg_names(fun, dyn, kwargs)
+                        if not static else None)
+        jaxpr, consts, outs = staging.trace_to_jaxpr(flat_fun, avals, dbg)
+        closed = ClosedJaxpr(jaxpr, consts)
+        if return_shape:
+            shapes = [ShapeDtypeStruct(v.aval.shape, v.aval.dtype, weak_type=v.aval.weak_type)
+                      for v in jaxpr.outvars]
+            return closed, tree_unflatten(flat_fun.out_tree, shapes)
+        return closed
+
+    return make_jaxpr_f
+
+
+def _shape_dtype_to_aval(x):
+    if isinstance(x, ShapeDtypeStruct):
+        return ShapedArray(x.shape, x.dtype, x.weak_type)
+    return x
+
+
+def eval_shape(fun: Callable, *args, **kwargs):
+    """Output shapes and dtypes of `fun` (as ShapeDtypeStructs) without running it."""
+    flat, in_tree = tree_flatten((args, kwargs))
+    name = staging.fun_name(fun)
+    avals = [_abstractify(_shape_dtype_to_aval(x), name, lambda: "?") for x in flat]
+
+    def flat_fun(*flat_args):
+        a, k = tree_unflatten(in_tree, flat_args)
+        out_flat, flat_fun.out_tree = tree_flatten(fun(*a, **k))
+        return out_flat
+
+    jaxpr, _, _ = staging.trace_to_jaxpr(flat_fun, avals,
+                                         DebugInfo("eval_shape", name, None, None))
+    return tree_unflatten(flat_fun.out_tree,
+                          [ShapeDtypeStruct(v.aval.shape, v.aval.dtype,
+                                            weak_type=v.aval.weak_type)
+                           for v in jaxpr.outvars])
+
+
+# ---------------------------------------------------------------------------------------
+# Devices and transfers
+
+
+def devices(backend_name: str | None = None) -> list:
+    return backend.devices(backend_name)
+
+
+def local_devices(process_index=None, backend_name: str | None = None) -> list:
+    return backend.devices(backend_name)
+
+
+def device_count(backend_name: str | None = None) -> int:
+    return len(backend.devices(backend_name))
+
+
+local_device_count = device_count
+
+
+def default_backend() -> str:
+    return backend.default_backend()
+
+
+def process_index() -> int:
+    return 0
+
+
+def process_count() -> int:
+    return 1
+
+
+def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
+    """Place every leaf of `x` on `device` (the default device if None)."""
+    leaves, tree = tree_flatten(x)
+    out = []
+    for leaf in leaves:
+        if isinstance(leaf, Tracer):
+            out.append(leaf)
+            continue
+        if type(leaf) is ArrayImpl:
+            if device is None or leaf._sharding._device == device:
+                out.append(leaf)
+                continue
+            value, aval = np.asarray(leaf), leaf.aval
+        else:
+            aval = core.get_aval(leaf)
+            value = np.asarray(leaf, dtype=aval.dtype)
+        target = device if device is not None else backend.default_device()
+        out.append(backend.device_put(value, aval, target, committed=device is not None))
+    return tree_unflatten(tree, out)
+
+
+def device_get(x):
+    """Fetch every array leaf of `x` to the host as NumPy arrays."""
+    leaves, tree = tree_flatten(x)
+    if any(type(leaf) is ArrayImpl for leaf in leaves):
+        backend.block_until_ready_many([leaf for leaf in leaves if type(leaf) is ArrayImpl])
+    return tree_unflatten(tree, [np.asarray(leaf) if type(leaf) is ArrayImpl else leaf
+                                 for leaf in leaves])
+
+
+def block_until_ready(x):
+    """Wait until every array in the pytree `x` is computed; returns `x`."""
+    leaves = [leaf for leaf in tree_flatten(x)[0] if type(leaf) is ArrayImpl]
+    if leaves:
+        backend.block_until_ready_many(leaves)
+    return x
+
+
+def clear_caches() -> None:
+    """Drop every compiled program and traced jaxpr cache."""
+    dispatch.clear_caches()
+    import gc
+    for obj in gc.get_objects():
+        if type(obj) is JitWrapped:
+            obj._cache.clear()
+
+
+_unused = (Any, Sequence)

@@ -1,0 +1,146 @@
+"""Running things on devices: the eager-op cache and the compiled-jaxpr cache.
+
+Eager mode applies each primitive through a one-equation XLA program compiled
+once per (primitive, params, avals, device) and cached; `jit` runs whole jaxprs
+compiled once per jaxpr. Both share `lowering` and `backend`, so eager and jit
+agree numerically. These are hot paths: keep them lean.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+from cellax import backend, core
+from cellax.core import ClosedJaxpr, Jaxpr, JaxprEqn, ShapedArray, Var
+from cellax.interpreters import lowering
+
+ArrayImpl = backend.ArrayImpl
+
+
+class CompiledProgram:
+    """A loaded XLA executable plus what is needed to call it on flat arrays."""
+
+    __slots__ = ("executable", "device", "in_avals", "out_avals", "handlers", "module_text",
+                 "compile_time", "name", "consts")
+
+    def __init__(self, executable, device, in_avals, out_avals, module_text: str,
+                 compile_time: float, name: str, consts=()):
+        self.executable = executable
+        self.device = device
+        self.in_avals = list(in_avals)
+        self.out_avals = list(out_avals)
+        self.handlers = [backend.result_handler(a, device) for a in out_avals]
+        self.module_text = module_text
+        self.compile_time = compile_time
+        self.name = name
+        # Closed-over arrays are passed as leading arguments rather than baked into the
+        # program text: big constants would bloat compilation.
+        self.consts = [put(c, a, device) if type(c) is not ArrayImpl else c
+                       for c, a in zip(consts, self.in_avals)]
+
+    def __call__(self, args: Sequence[Any]) -> list:
+        bufs = [*self.consts, *args] if self.consts else list(args)
+        device = self.device
+        for i, (a, aval) in enumerate(zip(bufs, self.in_avals)):
+            if type(a) is not ArrayImpl:
+                bufs[i] = put(a, aval, device)
+            elif a._committed and a._sharding._device != device:
+                bufs[i] = copy_to_device(a, device)
+        return backend.execute(self.executable, bufs, self.handlers)
+
+
+def put(x, aval: ShapedArray, device) -> ArrayImpl:
+    """Host value -> device array of `aval` (dtype already canonical)."""
+    value = np.asarray(x, dtype=aval.dtype)
+    return backend.device_put(value, aval, device)
+
+
+def copy_to_device(a: ArrayImpl, device) -> ArrayImpl:
+    return backend.device_put(np.asarray(a), a.aval, device)
+
+
+def compile_closed_jaxpr(closed: ClosedJaxpr, name: str, device=None,
+                         donated: Sequence[bool] | None = None) -> CompiledProgram:
+    device = device if device is not None else backend.default_device()
+    t0 = time.perf_counter()
+    consts = closed.consts
+    if consts:
+        j = closed.jaxpr
+        closed = ClosedJaxpr(Jaxpr([], [*j.constvars, *j.invars], j.outvars, j.eqns,
+                                   j.debug_info), [])
+        if donated is not None:
+            donated = (False,) * len(consts) + tuple(donated)
+    text = lowering.lower_jaxpr_to_module(closed, name, donated)
+    module = backend.parse_module(text)
+    exe = backend.compile_module(module, device)
+    return CompiledProgram(exe, device, closed.in_avals, closed.out_avals, text,
+                           time.perf_counter() - t0, name, consts)
+
+
+# ---------------------------------------------------------------------------------------
+# Eager primitives
+
+_eager_cache: dict = {}
+
+
+def _param_key(params: dict):
+    try:
+        key = tuple(params.items())
+        hash(key)
+        return key
+    except TypeError:
+        return None
+
+
+def apply_primitive(prim, *args, **params):
+    """Run one primitive eagerly (the `impl` of most primitives)."""
+    avals = tuple(core.get_aval(x) for x in args)
+    pkey = _param_key(params)
+    device = _device_of(args)
+    key = (prim, pkey, avals, device)
+    program = _eager_cache.get(key) if pkey is not None else None
+    if program is None:
+        program = _compile_primitive(prim, avals, params, device)
+        if pkey is not None:
+            _eager_cache[key] = program
+    outs = program(args)
+    return outs if prim.multiple_results else outs[0]
+
+
+def _device_of(args):
+    for a in args:
+        if type(a) is ArrayImpl and a._committed:
+            return a._sharding._device
+    return backend.default_device()
+
+
+def _compile_primitive(prim, avals, params, device) -> CompiledProgram:
+    invars = [Var(a) for a in avals]
+    out = prim.abstract_eval(*avals, **params)
+    outvars = [Var(a) for a in (out if prim.multiple_results else [out])]
+    jaxpr = Jaxpr([], invars, outvars, [JaxprEqn(invars, outvars, prim, params, None)])
+    return compile_closed_jaxpr(ClosedJaxpr(jaxpr, []), prim.name, device)
+
+
+# ---------------------------------------------------------------------------------------
+# Compiled jaxprs (jit's call primitive)
+
+_jaxpr_cache: dict = {}
+
+
+def compiled_jaxpr(closed: ClosedJaxpr, name: str, device=None,
+                   donated: tuple[bool, ...] | None = None) -> CompiledProgram:
+    device = device if device is not None else backend.default_device()
+    key = (closed, device, donated)
+    program = _jaxpr_cache.get(key)
+    if program is None:
+        program = compile_closed_jaxpr(closed, name, device, donated)
+        _jaxpr_cache[key] = program
+    return program
+
+
+def clear_caches() -> None:
+    _eager_cache.clear()
+    _jaxpr_cache.clear()

@@ -1,0 +1,823 @@
+"""The core of `cellax.numpy`: array creation, NumPy-style promotion and broadcasting,
+ufuncs and reductions. Functions take arrays, tracers, NumPy arrays or Python scalars."""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from cellax import core, dispatch, dtypes, lax
+from cellax.backend import ArrayImpl
+from cellax.core import Tracer, get_aval
+
+# ---------------------------------------------------------------------------------------
+# Dtypes exposed as in jax.numpy
+
+bool_ = np.bool_
+int8, int16, int32, int64 = np.int8, np.int16, np.int32, np.int64
+uint8, uint16, uint32, uint64 = np.uint8, np.uint16, np.uint32, np.uint64
+float16, float32, float64 = np.float16, np.float32, np.float64
+bfloat16 = dtypes.bfloat16.type
+complex64, complex128 = np.complex64, np.complex128
+dtype = np.dtype
+inf, nan, pi, e, euler_gamma = np.inf, np.nan, np.pi, np.e, np.euler_gamma
+newaxis = None
+ndarray = ArrayImpl
+issubdtype = dtypes.issubdtype
+finfo = dtypes.finfo
+iinfo = dtypes.iinfo
+
+
+def result_type(*args):
+    return dtypes.result_type(*args)
+
+
+def promote_types(a, b):
+    return dtypes.promote_types([(dtypes.check_user_dtype(a), False),
+                                 (dtypes.check_user_dtype(b), False)])[0]
+
+
+def _is_array_like(x) -> bool:
+    return isinstance(x, (ArrayImpl, Tracer, np.ndarray, np.generic, bool, int, float, complex))
+
+
+def _check_arraylike(fun_name: str, *args) -> None:
+    for pos, a in enumerate(args):
+        if not _is_array_like(a) and not hasattr(a, "__jax_array__"):
+            raise TypeError(f"{fun_name} requires ndarray or scalar arguments, got "
+                            f"{type(a).__name__} at position {pos}.")
+
+
+# ---------------------------------------------------------------------------------------
+# Creation
+
+
+def asarray(a, dtype=None, order=None, *, copy=None, device=None):
+    """Convert to a cellax array (on the default device); arrays and tracers pass through."""
+    if dtype is not None:
+        dtype = dtypes.check_user_dtype(dtype, "asarray")
+    if isinstance(a, (ArrayImpl, Tracer)):
+        return a if dtype is None else lax.convert_element_type(a, dtype)
+    if hasattr(a, "__jax_array__"):
+        return asarray(a.__jax_array__(), dtype)
+    if isinstance(a, (list, tuple)) and _contains_traced(a):
+        return stack([asarray(x, dtype) for x in a]) if a else asarray(np.asarray(a), dtype)
+    weak = dtype is None and type(a) in (int, float, complex)
+    value = np.asarray(a) if not isinstance(a, (list, tuple)) else _nested_to_np(a)
+    if value.dtype == object:
+        raise TypeError(f"asarray: cannot convert object of type {type(a).__name__} to an "
+                        f"array; only numbers, bools, lists of them and arrays are supported.")
+    target = dtype if dtype is not None else (
+        dtypes.python_scalar_dtype(a) if weak else core.get_aval(value).dtype)
+    value = value.astype(target, copy=False)
+    aval = core.ShapedArray(value.shape, target, weak)
+    return dispatch.put(value, aval, _device_arg(device))
+
+
+def _device_arg(device):
+    from cellax import backend
+    return device if device is not None else backend.default_device()
+
+
+def _nested_to_np(a):
+    value = np.asarray(a)
+    if value.dtype == object:
+        value = np.asarray([np.asarray(x) for x in a])
+    # A list of Python floats/ints gives float64/int64 in NumPy; JAX canonicalizes.
+    return value
+
+
+def _contains_traced(seq) -> bool:
+    for x in seq:
+        if isinstance(x, (Tracer, ArrayImpl)):
+            return True
+        if isinstance(x, (list, tuple)) and _contains_traced(x):
+            return True
+    return False
+
+
+def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002
+    out = asarray(object, dtype)
+    if ndmin > ndim(out):
+        out = lax.broadcast(out, (1,) * (ndmin - ndim(out)))
+    return out
+
+
+def zeros(shape, dtype=None, *, device=None):
+    return lax.full(shape, 0, dtypes.check_user_dtype(dtype) if dtype is not None
+                    else dtypes.default_float_dtype())
+
+
+def ones(shape, dtype=None, *, device=None):
+    return lax.full(shape, 1, dtypes.check_user_dtype(dtype) if dtype is not None
+                    else dtypes.default_float_dtype())
+
+
+def empty(shape, dtype=None, *, device=None):
+    return zeros(shape, dtype)
+
+
+def full(shape, fill_value, dtype=None, *, device=None):
+    if ndim(fill_value) == 0:
+        return lax.full(shape, fill_value, dtype)
+    return broadcast_to(asarray(fill_value, dtype), shape)
+
+
+def zeros_like(a, dtype=None, shape=None):
+    return lax.full_like(a, 0, dtype, shape)
+
+
+def ones_like(a, dtype=None, shape=None):
+    return lax.full_like(a, 1, dtype, shape)
+
+
+def full_like(a, fill_value, dtype=None, shape=None):
+    return lax.full_like(a, fill_value, dtype, shape)
+
+
+def empty_like(a, dtype=None, shape=None):
+    return zeros_like(a, dtype, shape)
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    start = core.concrete_or_error(start, "It arose in the jnp.arange argument 'start'.")
+    stop = core.concrete_or_error(stop, "It arose in the jnp.arange argument 'stop'.")
+    step = core.concrete_or_error(step, "It arose in the jnp.arange argument 'step'.")
+    if dtype is None:
+        dtype = dtypes.result_type(*(v for v in (start, stop, step) if v is not None))
+    dtype = dtypes.check_user_dtype(dtype, "arange")
+    if stop is None and step is None:
+        size = builtins.max(int(np.ceil(start)), 0)
+        return lax.iota(dtype, size)
+    values = np.arange(start, stop, step if step is not None else 1)
+    return asarray(values.astype(dtype))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    num = int(core.concrete_or_error(num, "jnp.linspace num"))
+    dt = dtypes.check_user_dtype(dtype) if dtype is not None else \
+        dtypes.result_type(start, stop, float(0))
+    computation = dtypes.promote_types([(dt, False), (dtypes.default_float_dtype(), False)])[0] \
+        if not dtypes.is_inexact(dt) else dt
+    start_a, stop_a = asarray(start, computation), asarray(stop, computation)
+    div = (num - 1) if endpoint else num
+    i = lax.convert_element_type(lax.iota(dtypes.default_int_dtype(), num), computation)
+    step = divide(subtract(stop_a, start_a), div) if div > 0 else zeros((), computation)
+    out = add(start_a, multiply(i, step)) if num > 1 else reshape(start_a, (1,))[:num]
+    if endpoint and num > 1:
+        out = lax.concatenate([out[:-1], reshape(stop_a, (1,))], 0)
+    out = lax.convert_element_type(out, dt)
+    return (out, step) if retstep else out
+
+
+def eye(N, M=None, k=0, dtype=None):
+    M = N if M is None else M
+    dt = dtypes.check_user_dtype(dtype) if dtype is not None else dtypes.default_float_dtype()
+    rows = lax.broadcasted_iota(dtypes.int32, (N, M), 0)
+    cols = lax.broadcasted_iota(dtypes.int32, (N, M), 1)
+    return lax.convert_element_type(lax.eq(lax.add(rows, np.int32(k)), cols), dt)
+
+
+def identity(n, dtype=None):
+    return eye(n, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# Promotion and broadcasting
+
+
+def promote_dtypes(*args):
+    """Convert arguments to their common (dtype, weak_type), as jnp's binary ops do."""
+    if len(args) < 2:
+        return list(args)
+    pairs = [dtypes.dtype_and_weak(a) for a in args]
+    dt, weak = dtypes.promote_types(pairs)
+    return [lax.convert_element_type(a, dt, weak) if p != (dt, weak) else a
+            for a, p in zip(args, pairs)]
+
+
+def promote_dtypes_inexact(*args):
+    out = promote_dtypes(*args)
+    pairs = [dtypes.dtype_and_weak(a) for a in out]
+    dt, weak = pairs[0]
+    if not dtypes.is_inexact(dt):
+        new = dtypes.default_float_dtype()
+        return [lax.convert_element_type(a, new, w) for a, (_, w) in zip(out, pairs)]
+    return out
+
+
+def broadcast_shapes(*shapes) -> tuple[int, ...]:
+    shapes = [tuple(s) for s in shapes]
+    ndim_out = builtins.max((len(s) for s in shapes), default=0)
+    result = []
+    for i in range(ndim_out):
+        sizes = {s[len(s) - ndim_out + i] for s in shapes if len(s) - ndim_out + i >= 0}
+        sizes.discard(1)
+        if len(sizes) > 1:
+            raise ValueError(f"Incompatible shapes for broadcasting: shapes="
+                             f"{[tuple(s) for s in shapes]}")
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
+def _rank_promote(fun_name: str, *args):
+    """Give non-scalar operands equal rank (leading 1s), the form lax ops accept."""
+    shapes = [np.shape(a) if not hasattr(a, "aval") else a.aval.shape for a in args]
+    try:
+        out_shape = broadcast_shapes(*shapes)
+    except ValueError:
+        raise TypeError(f"{fun_name}: incompatible shapes for broadcasting: "
+                        f"{', '.join(str(tuple(s)) for s in shapes)}.") from None
+    rank = len(out_shape)
+    return [a if len(s) in (0, rank) else lax.broadcast_to_rank(a, rank)
+            for a, s in zip(args, shapes)]
+
+
+def _binary_ufunc(name: str, lax_fn, *, inexact: bool = False, bool_fn=None):
+    def fn(x1, x2, /):
+        _check_arraylike(name, x1, x2)
+        x1, x2 = (promote_dtypes_inexact if inexact else promote_dtypes)(x1, x2)
+        if bool_fn is not None and dtypes.dtype_and_weak(x1)[0] == dtypes.bool_:
+            return bool_fn(*_rank_promote(name, x1, x2))
+        return lax_fn(*_rank_promote(name, x1, x2))
+    fn.__name__ = name
+    fn.__qualname__ = name
+    return fn
+
+
+def _unary_ufunc(name: str, lax_fn, *, inexact: bool = False):
+    def fn(x, /):
+        _check_arraylike(name, x)
+        if inexact:
+            (x,) = promote_dtypes_inexact(x) if not dtypes.is_inexact(
+                dtypes.dtype_and_weak(x)[0]) else (x,)
+        if isinstance(x, (bool, int, float, complex)):
+            x = lax.convert_element_type(x, dtypes.python_scalar_dtype(x), True)
+        return lax_fn(x)
+    fn.__name__ = name
+    fn.__qualname__ = name
+    return fn
+
+
+def _to_inexact(x):
+    dt, weak = dtypes.dtype_and_weak(x)
+    if dtypes.is_inexact(dt):
+        return x
+    return lax.convert_element_type(x, dtypes.default_float_dtype(), weak)
+
+
+add = _binary_ufunc("add", lax.add, bool_fn=lax.bitwise_or)
+subtract = _binary_ufunc("subtract", lax.sub)
+multiply = _binary_ufunc("multiply", lax.mul, bool_fn=lax.bitwise_and)
+true_divide = divide = _binary_ufunc("true_divide", lax.div, inexact=True)
+maximum = _binary_ufunc("maximum", lax.max)
+minimum = _binary_ufunc("minimum", lax.min)
+arctan2 = _binary_ufunc("arctan2", lax.atan2, inexact=True)
+equal = _binary_ufunc("equal", lax.eq)
+not_equal = _binary_ufunc("not_equal", lax.ne)
+less = _binary_ufunc("less", lax.lt)
+less_equal = _binary_ufunc("less_equal", lax.le)
+greater = _binary_ufunc("greater", lax.gt)
+greater_equal = _binary_ufunc("greater_equal", lax.ge)
+bitwise_and = _binary_ufunc("bitwise_and", lax.bitwise_and)
+bitwise_or = _binary_ufunc("bitwise_or", lax.bitwise_or)
+bitwise_xor = _binary_ufunc("bitwise_xor", lax.bitwise_xor)
+logical_and = _binary_ufunc("logical_and", lambda a, b: lax.bitwise_and(_as_bool(a), _as_bool(b)))
+logical_or = _binary_ufunc("logical_or", lambda a, b: lax.bitwise_or(_as_bool(a), _as_bool(b)))
+logical_xor = _binary_ufunc("logical_xor", lambda a, b: lax.bitwise_xor(_as_bool(a), _as_bool(b)))
+left_shift = _binary_ufunc("left_shift", lax.shift_left)
+right_shift = _binary_ufunc("right_shift", lax.shift_right_arithmetic)
+
+
+def _as_bool(x):
+    return lax.ne(x, lax.convert_element_type(0, get_aval(x).dtype)) if get_aval(
+        x).dtype != dtypes.bool_ else x
+
+
+def subtract_bool_check(x1, x2):
+    return subtract(x1, x2)
+
+
+def floor_divide(x1, x2, /):
+    _check_arraylike("floor_divide", x1, x2)
+    x1, x2 = _rank_promote("floor_divide", *promote_dtypes(x1, x2))
+    dt = dtypes.dtype_and_weak(x1)[0]
+    if dtypes.is_integer(dt):
+        q = lax.div(x1, x2)
+        r = lax.rem(x1, x2)
+        zero = lax.convert_element_type(0, dt, True)
+        fix = lax.bitwise_and(lax.ne(r, zero),
+                              lax.ne(lax.lt(r, zero), lax.lt(x2, zero)))
+        return lax.select(fix, lax.sub(q, lax.convert_element_type(1, dt, True)), q)
+    return lax.floor(lax.div(x1, x2))
+
+
+def remainder(x1, x2, /):
+    _check_arraylike("remainder", x1, x2)
+    x1, x2 = _rank_promote("remainder", *promote_dtypes(x1, x2))
+    r = lax.rem(x1, x2)
+    dt = dtypes.dtype_and_weak(r)[0]
+    zero = lax.convert_element_type(0, dt, True)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(x2, zero)))
+    return lax.select(fix, lax.add(r, x2), r)
+
+
+mod = remainder
+
+
+def power(x1, x2, /):
+    _check_arraylike("power", x1, x2)
+    if isinstance(x2, int) and not isinstance(x2, bool):
+        (x1,) = (x1,) if not isinstance(x1, (int, float, complex)) else (asarray(x1),)
+        dt = dtypes.dtype_and_weak(x1)[0]
+        if x2 >= 0 or not dtypes.is_integer(dt):
+            return lax.integer_pow(x1, x2)
+    x1, x2 = _rank_promote("power", *promote_dtypes(x1, x2))
+    dt = dtypes.dtype_and_weak(x1)[0]
+    if dtypes.is_integer(dt):
+        raise NotImplementedError("power with integer array exponents is not supported yet; "
+                                  "use a Python int exponent or cast to float.")
+    return lax.pow(x1, x2)
+
+
+negative = _unary_ufunc("negative", lax.neg)
+positive = _unary_ufunc("positive", lambda x: x)
+sign = _unary_ufunc("sign", lax.sign)
+floor = _unary_ufunc("floor", lambda x: lax.floor(x) if dtypes.is_inexact(
+    get_aval(x).dtype) else x)
+ceil = _unary_ufunc("ceil", lambda x: lax.ceil(x) if dtypes.is_inexact(
+    get_aval(x).dtype) else x)
+exp = _unary_ufunc("exp", lax.exp, inexact=True)
+exp2 = _unary_ufunc("exp2", lax.exp2, inexact=True)
+log = _unary_ufunc("log", lax.log, inexact=True)
+log1p = _unary_ufunc("log1p", lax.log1p, inexact=True)
+expm1 = _unary_ufunc("expm1", lax.expm1, inexact=True)
+tanh = _unary_ufunc("tanh", lax.tanh, inexact=True)
+sin = _unary_ufunc("sin", lax.sin, inexact=True)
+cos = _unary_ufunc("cos", lax.cos, inexact=True)
+tan = _unary_ufunc("tan", lax.tan, inexact=True)
+arcsin = _unary_ufunc("arcsin", lax.asin, inexact=True)
+arccos = _unary_ufunc("arccos", lax.acos, inexact=True)
+arctan = _unary_ufunc("arctan", lax.atan, inexact=True)
+sinh = _unary_ufunc("sinh", lax.sinh, inexact=True)
+cosh = _unary_ufunc("cosh", lax.cosh, inexact=True)
+arcsinh = _unary_ufunc("arcsinh", lax.asinh, inexact=True)
+arccosh = _unary_ufunc("arccosh", lax.acosh, inexact=True)
+arctanh = _unary_ufunc("arctanh", lax.atanh, inexact=True)
+sqrt = _unary_ufunc("sqrt", lax.sqrt, inexact=True)
+cbrt = _unary_ufunc("cbrt", lax.cbrt, inexact=True)
+isfinite = _unary_ufunc("isfinite", lambda x: lax.is_finite(x) if dtypes.is_inexact(
+    get_aval(x).dtype) else full_like(x, True, dtypes.bool_))
+absolute = abs = _unary_ufunc("absolute", lambda x: x if get_aval(
+    x).dtype.kind in "ub" else lax.abs(x))
+invert = bitwise_not = _unary_ufunc("invert", lax.bitwise_not)
+logical_not = _unary_ufunc("logical_not", lambda x: lax.bitwise_not(_as_bool(x)))
+real = _unary_ufunc("real", lambda x: lax.real(x) if get_aval(x).dtype.kind == "c" else x)
+imag = _unary_ufunc("imag", lambda x: lax.imag(x) if get_aval(x).dtype.kind == "c"
+                    else zeros_like(x))
+conjugate = conj = _unary_ufunc("conjugate", lambda x: lax.conj(x) if get_aval(
+    x).dtype.kind == "c" else x)
+square = _unary_ufunc("square", lambda x: lax.integer_pow(x, 2))
+reciprocal = _unary_ufunc("reciprocal", lambda x: lax.integer_pow(x, -1), inexact=True)
+
+
+def isnan(x, /):
+    return not_equal(x, x)
+
+
+def isinf(x, /):
+    dt = dtypes.dtype_and_weak(x)[0]
+    if not dtypes.is_inexact(dt):
+        return full_like(x, False, dtypes.bool_)
+    return equal(absolute(x), lax.convert_element_type(np.inf, dt, False))
+
+
+def round(a, decimals=0, out=None):  # noqa: A001
+    dt = dtypes.dtype_and_weak(a)[0]
+    if not dtypes.is_inexact(dt):
+        return a
+    if decimals == 0:
+        return lax.round(a, lax.RoundingMethod.TO_NEAREST_EVEN)
+    factor = lax.convert_element_type(10.0 ** decimals, dt)
+    return divide(lax.round(multiply(a, factor), lax.RoundingMethod.TO_NEAREST_EVEN), factor)
+
+
+around = round
+
+
+def clip(arr, min=None, max=None):  # noqa: A002
+    if min is not None:
+        arr = maximum(min, arr)
+    if max is not None:
+        arr = minimum(max, arr)
+    return arr
+
+
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    if x is None and y is None:
+        raise NotImplementedError("the one-argument form of jnp.where (nonzero) is not "
+                                  "supported yet; use jnp.where(cond, x, y).")
+    if x is None or y is None:
+        raise ValueError("Either both or neither of the x and y arguments should be provided "
+                         "to jax.numpy.where, got x={x} and y={y}.")
+    _check_arraylike("where", condition, x, y)
+    condition = _as_bool(asarray(condition) if not isinstance(condition, (
+        ArrayImpl, Tracer)) else condition)
+    x, y = promote_dtypes(x, y)
+    shape = broadcast_shapes(np.shape(condition) if not hasattr(condition, "aval") else
+                             condition.aval.shape, _shape(x), _shape(y))
+    condition, x, y = (broadcast_to(v, shape) for v in (condition, x, y))
+    return lax.select(condition, x, y)
+
+
+def _shape(x):
+    aval = getattr(x, "aval", None)
+    return aval.shape if aval is not None else np.shape(x)
+
+
+# ---------------------------------------------------------------------------------------
+# Shapes
+
+
+def shape(a):
+    return _shape(a)
+
+
+def ndim(a):
+    return len(_shape(a))
+
+
+def size(a, axis=None):
+    s = _shape(a)
+    return int(np.prod(s)) if axis is None else s[axis]
+
+
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    shape = newshape if shape is None else shape
+    a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
+    aval = get_aval(a)
+    if isinstance(shape, (int, np.integer)) or (isinstance(shape, Tracer)):
+        shape = (shape,)
+    shape = [core.concrete_or_error(d, "jnp.reshape shape") for d in shape]
+    shape = [int(d) for d in shape]
+    if shape.count(-1) > 1:
+        raise ValueError("can only specify one unknown dimension")
+    if -1 in shape:
+        known = int(np.prod([d for d in shape if d != -1]))
+        if known == 0 or aval.size % known:
+            raise TypeError(f"cannot reshape array of shape {aval.shape} (size {aval.size}) "
+                            f"into shape {tuple(shape)}")
+        shape[shape.index(-1)] = aval.size // known
+    if int(np.prod(shape)) != aval.size:
+        raise TypeError(f"cannot reshape array of shape {aval.shape} (size {aval.size}) into "
+                        f"shape {tuple(shape)} (size {int(np.prod(shape))})")
+    if order == "F":
+        return transpose(lax.reshape(transpose(a), shape[::-1]))
+    return lax.reshape(a, tuple(shape))
+
+
+def ravel(a, order="C"):
+    return reshape(a, (-1,), order)
+
+
+def transpose(a, axes=None):
+    a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
+    nd = get_aval(a).ndim
+    axes = tuple(range(nd))[::-1] if axes is None else tuple(_canon_axis(x, nd) for x in axes)
+    return lax.transpose(a, axes)
+
+
+def matrix_transpose(x, /):
+    nd = ndim(x)
+    if nd < 2:
+        raise ValueError(f"x must be at least two-dimensional for matrix_transpose; got "
+                         f"ndim={nd}")
+    return transpose(x, (*range(nd - 2), nd - 1, nd - 2))
+
+
+def swapaxes(a, axis1, axis2):
+    nd = ndim(a)
+    perm = list(range(nd))
+    a1, a2 = _canon_axis(axis1, nd), _canon_axis(axis2, nd)
+    perm[a1], perm[a2] = perm[a2], perm[a1]
+    return lax.transpose(a, perm)
+
+
+def moveaxis(a, source, destination):
+    nd = ndim(a)
+    src = [_canon_axis(s, nd) for s in np.atleast_1d(source)]
+    dst = [_canon_axis(d, nd) for d in np.atleast_1d(destination)]
+    perm = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        perm.insert(d, s)
+    return lax.transpose(a, perm)
+
+
+def _canon_axis(axis, nd: int) -> int:
+    axis = int(core.concrete_or_error(axis, "axis"))
+    if not -nd <= axis < builtins.max(nd, 1) or (nd == 0 and axis not in (0, -1)):
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {nd}")
+    return axis % nd if nd else 0
+
+
+def expand_dims(a, axis):
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    nd = ndim(a) + len(axes)
+    return lax.expand_dims(asarray(a) if not hasattr(a, "aval") else a,
+                           [_canon_axis(x, nd) for x in axes])
+
+
+def squeeze(a, axis=None):
+    s = _shape(a)
+    if axis is None:
+        axes = [i for i, d in enumerate(s) if d == 1]
+    else:
+        axes = [_canon_axis(x, len(s)) for x in ((axis,) if isinstance(axis, int) else axis)]
+        for ax in axes:
+            if s[ax] != 1:
+                raise ValueError(f"cannot select an axis to squeeze out which has size not "
+                                 f"equal to one, got shape={s} and dimensions={tuple(axes)}")
+    return lax.squeeze(a, axes)
+
+
+def broadcast_to(array, shape):
+    array = asarray(array) if not isinstance(array, (ArrayImpl, Tracer)) else array
+    shape = core.canonicalize_shape(shape, "broadcast_to shape")
+    aval = get_aval(array)
+    if aval.shape == shape:
+        return array
+    nd = len(shape)
+    if aval.ndim > nd:
+        raise ValueError(f"Cannot broadcast to shape with fewer dimensions: arr_shape="
+                         f"{aval.shape} shape={shape}")
+    lead = nd - aval.ndim
+    for d_in, d_out in zip(aval.shape, shape[lead:]):
+        if d_in != 1 and d_in != d_out:
+            raise ValueError(f"Incompatible shapes for broadcasting: {aval.shape} and "
+                             f"requested shape {shape}")
+    squeeze_dims = [i for i, (d_in, d_out) in enumerate(zip(aval.shape, shape[lead:]))
+                    if d_in == 1 and d_out != 1]
+    if squeeze_dims:
+        array = lax.squeeze(array, squeeze_dims)
+    kept = [i + lead for i in range(aval.ndim) if i not in squeeze_dims]
+    return lax.broadcast_in_dim(array, shape, kept)
+
+
+def broadcast_arrays(*args):
+    shape = broadcast_shapes(*(_shape(a) for a in args))
+    return [broadcast_to(a, shape) for a in args]
+
+
+def concatenate(arrays, axis=0, dtype=None):
+    arrays = [asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a for a in arrays]
+    if not arrays:
+        raise ValueError("Need at least one array to concatenate.")
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    arrays = promote_dtypes(*arrays)
+    if dtype is not None:
+        arrays = [lax.convert_element_type(a, dtype) for a in arrays]
+    nd = ndim(arrays[0])
+    if nd == 0:
+        raise ValueError("Zero-dimensional arrays cannot be concatenated.")
+    return lax.concatenate(arrays, _canon_axis(axis, nd))
+
+
+def stack(arrays, axis=0, dtype=None):
+    arrays = [asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a for a in arrays]
+    if not arrays:
+        raise ValueError("Need at least one array to stack.")
+    shapes = {_shape(a) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"All input arrays must have the same shape, got "
+                         f"{[_shape(a) for a in arrays]}.")
+    nd = ndim(arrays[0]) + 1
+    ax = _canon_axis(axis, nd)
+    return concatenate([expand_dims(a, ax) for a in arrays], ax, dtype)
+
+
+def hstack(tup):
+    arrs = [atleast_1d(a) for a in tup]
+    return concatenate(arrs, 0 if ndim(arrs[0]) == 1 else 1)
+
+
+def vstack(tup):
+    return concatenate([atleast_2d(a) for a in tup], 0)
+
+
+def atleast_1d(*arys):
+    out = [reshape(a, (1,)) if ndim(a) == 0 else asarray(a) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arys):
+    out = []
+    for a in arys:
+        a = asarray(a)
+        out.append(lax.broadcast_to_rank(a, 2) if ndim(a) < 2 else a)
+    return out[0] if len(out) == 1 else out
+
+
+# ---------------------------------------------------------------------------------------
+# Reductions
+
+
+def _reduction_axes(a, axis) -> tuple[int, ...]:
+    nd = ndim(a)
+    if axis is None:
+        return tuple(range(nd))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = tuple(_canon_axis(x, nd) for x in axes)
+    if len(set(out)) != len(out):
+        raise ValueError(f"duplicate value in 'axis': {axis}")
+    return out
+
+
+def _keepdims(out, a, axes, keepdims):
+    if not keepdims:
+        return out
+    s = list(_shape(a))
+    for ax in axes:
+        s[ax] = 1
+    return lax.reshape(out, tuple(s))
+
+
+def _reduce(name, lax_fn, a, axis, dtype, keepdims, where, initial, bool_op=None,
+            promote_int=False):
+    _check_arraylike(name, a)
+    a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
+    if where is not None:
+        raise NotImplementedError(f"jnp.{name}(where=...) is not supported yet")
+    axes = _reduction_axes(a, axis)
+    dt = get_aval(a).dtype
+    if dtype is not None:
+        a = lax.convert_element_type(a, dtypes.check_user_dtype(dtype, name))
+    elif promote_int and dt.kind in "bi" and dt.itemsize < dtypes.default_int_dtype().itemsize:
+        a = lax.convert_element_type(a, dtypes.default_int_dtype())
+    elif promote_int and dt.kind == "u" and dt.itemsize < dtypes.default_uint_dtype().itemsize:
+        a = lax.convert_element_type(a, dtypes.default_uint_dtype())
+    elif promote_int and dt == dtypes.bool_:
+        a = lax.convert_element_type(a, dtypes.default_int_dtype())
+    if bool_op is not None and get_aval(a).dtype == dtypes.bool_:
+        out = bool_op(a, axes)
+    else:
+        out = lax_fn(a, axes)
+    if initial is not None:
+        raise NotImplementedError(f"jnp.{name}(initial=...) is not supported yet")
+    return _keepdims(out, a, axes, keepdims)
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,  # noqa: A001
+        promote_integers=True):
+    return _reduce("sum", lax.reduce_sum, a, axis, dtype, keepdims, where, initial,
+                   promote_int=promote_integers)
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+         promote_integers=True):
+    return _reduce("prod", lax.reduce_prod, a, axis, dtype, keepdims, where, initial,
+                   promote_int=promote_integers)
+
+
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    _check_empty_reduction("max", a, axis)
+    return _reduce("max", lax.reduce_max, a, axis, None, keepdims, where, initial,
+                   bool_op=lax.reduce_or)
+
+
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    _check_empty_reduction("min", a, axis)
+    return _reduce("min", lax.reduce_min, a, axis, None, keepdims, where, initial,
+                   bool_op=lax.reduce_and)
+
+
+amax, amin = max, min
+
+
+def _check_empty_reduction(name, a, axis):
+    s = _shape(a)
+    axes = _reduction_axes(a, axis)
+    if any(s[ax] == 0 for ax in axes):
+        raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                         f"identity")
+
+
+def all(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
+    return _reduce("all", lax.reduce_and, _as_bool(asarray(a)), axis, None, keepdims, where,
+                   None)
+
+
+def any(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
+    return _reduce("any", lax.reduce_or, _as_bool(asarray(a)), axis, None, keepdims, where,
+                   None)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    _check_arraylike("mean", a)
+    a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
+    axes = _reduction_axes(a, axis)
+    n = int(np.prod([_shape(a)[ax] for ax in axes]))
+    dt = dtypes.check_user_dtype(dtype) if dtype is not None else (
+        get_aval(a).dtype if dtypes.is_inexact(get_aval(a).dtype)
+        else dtypes.default_float_dtype())
+    total = sum(a, axis, dtype=dt, keepdims=keepdims, where=where)
+    return lax.div(total, lax.convert_element_type(n, dt))
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None):
+    a = asarray(a)
+    m = mean(a, axis, dtype, keepdims=True)
+    centered = subtract(a, m)
+    axes = _reduction_axes(a, axis)
+    n = int(np.prod([_shape(a)[ax] for ax in axes]))
+    sq = multiply(centered, conj(centered)) if dtypes.is_complex(get_aval(a).dtype) else \
+        square(centered)
+    s = sum(real(sq), axis, keepdims=keepdims)
+    return divide(s, builtins.max(n - ddof, 0))
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None):
+    return sqrt(var(a, axis, dtype, ddof=ddof, keepdims=keepdims))
+
+
+def argmax(a, axis=None, out=None, keepdims=False):
+    a = asarray(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _canon_axis(axis, ndim(a))
+    out = lax.argmax(a, axis, dtypes.default_int_dtype())
+    return _keepdims(out, a, (axis,), keepdims)
+
+
+def argmin(a, axis=None, out=None, keepdims=False):
+    a = asarray(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _canon_axis(axis, ndim(a))
+    out = lax.argmin(a, axis, dtypes.default_int_dtype())
+    return _keepdims(out, a, (axis,), keepdims)
+
+
+# ---------------------------------------------------------------------------------------
+# Linear algebra basics
+
+
+def dot(a, b, *, precision=None, preferred_element_type=None):
+    _check_arraylike("dot", a, b)
+    a, b = promote_dtypes(a, b)
+    a, b = (asarray(x) if not isinstance(x, (ArrayImpl, Tracer)) else x for x in (a, b))
+    na, nb = ndim(a), ndim(b)
+    if na == 0 or nb == 0:
+        return multiply(a, b)
+    contract_b = 0 if nb == 1 else nb - 2
+    if _shape(a)[-1] != _shape(b)[contract_b]:
+        raise TypeError(f"dot_general requires contracting dimensions to have the same shape, "
+                        f"got ({_shape(a)[-1]},) and ({_shape(b)[contract_b]},).")
+    return lax.dot_general(a, b, (([na - 1], [contract_b]), ([], [])), precision,
+                           preferred_element_type)
+
+
+def matmul(a, b, *, precision=None, preferred_element_type=None):
+    _check_arraylike("matmul", a, b)
+    a, b = promote_dtypes(a, b)
+    a, b = (asarray(x) if not isinstance(x, (ArrayImpl, Tracer)) else x for x in (a, b))
+    na, nb = ndim(a), ndim(b)
+    if na == 0 or nb == 0:
+        raise ValueError(f"matmul: input operands must have at least 1 dimension; got shapes "
+                         f"{_shape(a)} and {_shape(b)}")
+    a2 = expand_dims(a, 0) if na == 1 else a
+    b2 = expand_dims(b, -1) if nb == 1 else b
+    sa, sb = _shape(a2), _shape(b2)
+    if sa[-1] != sb[-2]:
+        raise TypeError(f"matmul: contracting dimensions must match; got shapes {_shape(a)} "
+                        f"and {_shape(b)}")
+    batch = broadcast_shapes(sa[:-2], sb[:-2])
+    a2 = broadcast_to(a2, batch + sa[-2:])
+    b2 = broadcast_to(b2, batch + sb[-2:])
+    nbatch = len(batch)
+    bdims = list(range(nbatch))
+    out = lax.dot_general(a2, b2, (([nbatch + 1], [nbatch]), (bdims, bdims)), precision,
+                          preferred_element_type)
+    if na == 1:
+        out = lax.squeeze(out, (nbatch,))
+    if nb == 1:
+        out = lax.squeeze(out, (ndim(out) - 1,))
+    return out
+
+
+def vdot(a, b):
+    return dot(ravel(conj(a)), ravel(b))
+
+
+def outer(a, b):
+    return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
+
+
+def astype(x, dtype, /, *, copy=False, device=None):
+    return lax.convert_element_type(asarray(x) if not hasattr(x, "aval") else x,
+                                    dtypes.check_user_dtype(dtype, "astype"))
+
+
+_unused = (Any, Sequence)

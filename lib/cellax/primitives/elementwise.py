@@ -1,0 +1,424 @@
+"""Elementwise primitives: unary math, binary arithmetic, comparisons, conversions, select.
+
+Each primitive is defined by one `_unary`/`_binary` call (or by hand below), which
+registers its abstract evaluation and lowering together. Binary operands must have
+equal dtypes; their shapes must be equal, or one a scalar, or of equal rank with
+size-1 dimensions that broadcast (as JAX's lax does).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from cellax import core, dtypes
+from cellax.core import Primitive, ShapedArray
+from cellax.dispatch import apply_primitive
+from cellax.interpreters.lowering import tensor_type
+
+# ---------------------------------------------------------------------------------------
+# Shared rules
+
+_KIND_NAMES = {"f": "floating", "c": "complex", "i": "integer", "u": "unsigned integer",
+               "b": "boolean"}
+
+
+def _dtype_kinds_ok(prim_name: str, dt: np.dtype, allowed: str) -> None:
+    kind = "f" if dt == dtypes.bfloat16 else dt.kind
+    if kind not in allowed:
+        wanted = " or ".join(_KIND_NAMES[k] for k in allowed if k in _KIND_NAMES)
+        raise TypeError(f"{prim_name} does not accept dtype {dt.name}. Accepted dtypes are "
+                        f"subtypes of {wanted}.")
+
+
+def unary_abstract_eval(prim_name: str, allowed: str, result_dtype=None):
+    def abstract_eval(x: ShapedArray, **params) -> ShapedArray:
+        _dtype_kinds_ok(prim_name, x.dtype, allowed)
+        dt = result_dtype(x.dtype) if result_dtype else x.dtype
+        return ShapedArray(x.shape, dt, x.weak_type and result_dtype is None)
+    return abstract_eval
+
+
+def broadcast_shapes(prim_name: str, *shapes) -> tuple[int, ...]:
+    """lax-level broadcasting: equal shapes, scalars, or equal rank with 1s."""
+    nonscalar = [s for s in shapes if s]
+    if not nonscalar:
+        return ()
+    rank = len(nonscalar[0])
+    if any(len(s) != rank for s in nonscalar):
+        raise TypeError(f"{prim_name} got incompatible shapes for broadcasting: "
+                        f"{', '.join(str(tuple(s)) for s in shapes)}.")
+    out = []
+    for dims in zip(*nonscalar):
+        sizes = {d for d in dims if d != 1}
+        if len(sizes) > 1:
+            raise TypeError(f"{prim_name} got incompatible shapes for broadcasting: "
+                            f"{', '.join(str(tuple(s)) for s in shapes)}.")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def nary_abstract_eval(prim_name: str, allowed: str, result_dtype=None):
+    def abstract_eval(*avals: ShapedArray, **params) -> ShapedArray:
+        dt = avals[0].dtype
+        for a in avals:
+            _dtype_kinds_ok(prim_name, a.dtype, allowed)
+        if any(a.dtype != dt for a in avals[1:]):
+            raise TypeError(f"{prim_name} requires arguments to have the same dtypes, got "
+                            f"{', '.join(a.dtype.name for a in avals)}.")
+        shape = broadcast_shapes(prim_name, *(a.shape for a in avals))
+        weak = all(a.weak_type for a in avals)
+        if result_dtype is not None:
+            return ShapedArray(shape, result_dtype(dt), False)
+        return ShapedArray(shape, dt, weak)
+    return abstract_eval
+
+
+def lower_nary(op_name: str, attrs=None):
+    def rule(ctx, *xs, **params):
+        out = ctx.avals_out[0]
+        xs = [ctx.broadcast(x, a, out.shape,
+                            dims=range(a.ndim) if a.ndim == len(out.shape) else ())
+              for x, a in zip(xs, ctx.avals_in)]
+        in_avals = [ShapedArray(out.shape, a.dtype) for a in ctx.avals_in]
+        a = attrs(ctx, **params) if callable(attrs) else attrs
+        return ctx.simple(op_name, xs, a, avals_in=in_avals)
+    return rule
+
+
+def _standard(prim: Primitive, abstract_eval, lowering) -> Primitive:
+    prim.def_impl(lambda *args, **params: apply_primitive(prim, *args, **params))
+    prim.def_abstract_eval(abstract_eval)
+    core.lowering_rules[prim] = lowering
+    return prim
+
+
+FLOAT, COMPLEX, INT = "f", "c", "iu"
+INEXACT, NUMBER, INT_OR_BOOL, ANY = "fc", "fciu", "iub", "fciub"
+
+
+def _unary(name: str, op: str, allowed: str = INEXACT, result_dtype=None) -> Primitive:
+    return _standard(Primitive(name), unary_abstract_eval(name, allowed, result_dtype),
+                     lower_nary(op))
+
+
+def _binary(name: str, op: str, allowed: str = NUMBER, result_dtype=None, attrs=None):
+    return _standard(Primitive(name), nary_abstract_eval(name, allowed, result_dtype),
+                     lower_nary(op, attrs))
+
+
+# ---------------------------------------------------------------------------------------
+# Unary math
+
+neg_p = _unary("neg", "stablehlo.negate", NUMBER)
+sign_p = _unary("sign", "stablehlo.sign", NUMBER)
+floor_p = _unary("floor", "stablehlo.floor", FLOAT)
+ceil_p = _unary("ceil", "stablehlo.ceil", FLOAT)
+is_finite_p = _unary("is_finite", "stablehlo.is_finite", FLOAT, lambda dt: dtypes.bool_)
+exp_p = _unary("exp", "stablehlo.exponential")
+exp2_p = Primitive("exp2")
+log_p = _unary("log", "stablehlo.log")
+log1p_p = _unary("log1p", "stablehlo.log_plus_one")
+expm1_p = _unary("expm1", "stablehlo.exponential_minus_one")
+tanh_p = _unary("tanh", "stablehlo.tanh")
+logistic_p = _unary("logistic", "stablehlo.logistic")
+sin_p = _unary("sin", "stablehlo.sine")
+cos_p = _unary("cos", "stablehlo.cosine")
+tan_p = _unary("tan", "stablehlo.tan")
+asin_p = _unary("asin", "chlo.asin")
+acos_p = _unary("acos", "chlo.acos")
+atan_p = _unary("atan", "chlo.atan")
+sinh_p = _unary("sinh", "chlo.sinh")
+cosh_p = _unary("cosh", "chlo.cosh")
+asinh_p = _unary("asinh", "chlo.asinh")
+acosh_p = _unary("acosh", "chlo.acosh")
+atanh_p = _unary("atanh", "chlo.atanh")
+sqrt_p = _unary("sqrt", "stablehlo.sqrt")
+rsqrt_p = _unary("rsqrt", "stablehlo.rsqrt")
+cbrt_p = _unary("cbrt", "stablehlo.cbrt", FLOAT)
+erf_p = _unary("erf", "chlo.erf", FLOAT)
+erfc_p = _unary("erfc", "chlo.erfc", FLOAT)
+erf_inv_p = _unary("erf_inv", "chlo.erf_inv", FLOAT)
+lgamma_p = _unary("lgamma", "chlo.lgamma", FLOAT)
+digamma_p = _unary("digamma", "chlo.digamma", FLOAT)
+not_p = _unary("not", "stablehlo.not", INT_OR_BOOL)
+population_count_p = _unary("population_count", "stablehlo.popcnt", INT)
+clz_p = _unary("clz", "stablehlo.count_leading_zeros", INT)
+imag_p = _unary("imag", "stablehlo.imag", COMPLEX, lambda dt: np.dtype(dt.char.lower()))
+real_p = _unary("real", "stablehlo.real", COMPLEX, lambda dt: np.dtype(dt.char.lower()))
+conj_p = Primitive("conj")
+square_p = _unary("square", "stablehlo.multiply", NUMBER)
+
+
+def _abs_dtype(dt):
+    return np.dtype(dt.char.lower()) if dt.kind == "c" else dt
+
+
+abs_p = _standard(Primitive("abs"), unary_abstract_eval("abs", NUMBER, None),
+                  lower_nary("stablehlo.abs"))
+abs_p.def_abstract_eval(lambda x: ShapedArray(x.shape, _abs_dtype(x.dtype),
+                                              x.weak_type and x.dtype.kind != "c"))
+
+
+def _square_lower(ctx, x):
+    return ctx.simple("stablehlo.multiply", [x, x], avals_in=[ctx.avals_in[0]] * 2)
+
+
+core.lowering_rules[square_p] = _square_lower
+
+
+def _exp2_lower(ctx, x):
+    aval = ctx.avals_in[0]
+    ln2 = ctx.constant(np.log(np.asarray(2, aval.dtype)))
+    ln2 = ctx.broadcast(ln2, ShapedArray((), aval.dtype), aval.shape)
+    y = ctx.simple("stablehlo.multiply", [x, ln2], avals_in=[aval, aval])
+    return ctx.simple("stablehlo.exponential", [y])
+
+
+_standard(exp2_p, unary_abstract_eval("exp2", INEXACT), _exp2_lower)
+
+
+def _conj_lower(ctx, x, *, input_dtype=None):
+    aval = ctx.avals_in[0]
+    out = ctx.avals_out[0]
+    if aval.dtype.kind != "c":
+        return ctx.convert(x, aval, out.dtype)
+    real_aval = ShapedArray(aval.shape, np.dtype(aval.dtype.char.lower()))
+    re = ctx.simple("stablehlo.real", [x], avals_out=[real_aval])
+    im = ctx.simple("stablehlo.imag", [x], avals_out=[real_aval])
+    nim = ctx.simple("stablehlo.negate", [im], avals_in=[real_aval], avals_out=[real_aval])
+    return ctx.simple("stablehlo.complex", [re, nim], avals_in=[real_aval, real_aval])
+
+
+def _conj_abstract_eval(x, *, input_dtype=None):
+    _dtype_kinds_ok("conj", x.dtype, NUMBER)
+    dt = x.dtype if x.dtype.kind == "c" else dtypes.default_complex_dtype()
+    return ShapedArray(x.shape, dt, False)
+
+
+_standard(conj_p, _conj_abstract_eval, _conj_lower)
+
+
+def _round_attrs(ctx, rounding_method=0):
+    return None
+
+
+round_p = Primitive("round")
+
+
+def _round_lower(ctx, x, *, rounding_method):
+    op = "stablehlo.round_nearest_even" if int(rounding_method) == 1 else \
+        "stablehlo.round_nearest_afz"
+    return ctx.simple(op, [x])
+
+
+_standard(round_p, unary_abstract_eval("round", FLOAT), _round_lower)
+
+# integer_pow: x ** y for a static Python int y, by repeated squaring.
+integer_pow_p = Primitive("integer_pow")
+
+
+def _integer_pow_lower(ctx, x, *, y):
+    aval = ctx.avals_in[0]
+    avals2 = [aval, aval]
+    if y == 0:
+        one = ctx.constant(np.ones((), aval.dtype))
+        return ctx.broadcast(one, ShapedArray((), aval.dtype), aval.shape)
+    is_recip = y < 0
+    n = -y if is_recip else y
+    acc = None
+    base = x
+    while n > 0:
+        if n & 1:
+            acc = base if acc is None else ctx.simple("stablehlo.multiply", [acc, base],
+                                                      avals_in=avals2)
+        n >>= 1
+        if n:
+            base = ctx.simple("stablehlo.multiply", [base, base], avals_in=avals2)
+    if is_recip:
+        one = ctx.broadcast(ctx.constant(np.ones((), aval.dtype)), ShapedArray((), aval.dtype),
+                            aval.shape)
+        acc = ctx.simple("stablehlo.divide", [one, acc], avals_in=avals2)
+    return acc
+
+
+def _integer_pow_abstract_eval(x, *, y):
+    _dtype_kinds_ok("integer_pow", x.dtype, NUMBER)
+    if y < 0 and dtypes.is_integer(x.dtype):
+        raise TypeError(f"Integers cannot be raised to negative powers, got x ** {y} with "
+                        f"x of dtype {x.dtype.name}.")
+    return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+_standard(integer_pow_p, _integer_pow_abstract_eval, _integer_pow_lower)
+
+# ---------------------------------------------------------------------------------------
+# Binary arithmetic
+
+add_p = _binary("add", "stablehlo.add")
+sub_p = _binary("sub", "stablehlo.subtract")
+mul_p = _binary("mul", "stablehlo.multiply")
+div_p = _binary("div", "stablehlo.divide")
+rem_p = _binary("rem", "stablehlo.remainder")
+pow_p = _binary("pow", "stablehlo.power", INEXACT)
+max_p = _binary("max", "stablehlo.maximum", ANY)
+min_p = _binary("min", "stablehlo.minimum", ANY)
+atan2_p = _binary("atan2", "stablehlo.atan2", FLOAT)
+nextafter_p = _binary("nextafter", "chlo.next_after", FLOAT)
+and_p = _binary("and", "stablehlo.and", INT_OR_BOOL)
+or_p = _binary("or", "stablehlo.or", INT_OR_BOOL)
+xor_p = _binary("xor", "stablehlo.xor", INT_OR_BOOL)
+shift_left_p = _binary("shift_left", "stablehlo.shift_left", INT)
+shift_right_arithmetic_p = _binary("shift_right_arithmetic",
+                                   "stablehlo.shift_right_arithmetic", INT)
+shift_right_logical_p = _binary("shift_right_logical", "stablehlo.shift_right_logical", INT)
+complex_p = _binary("complex", "stablehlo.complex", FLOAT,
+                    lambda dt: dtypes.complex128 if dt == dtypes.float64 else dtypes.complex64)
+
+
+def _compare_type(dt: np.dtype) -> str:
+    if dtypes.is_inexact(dt):
+        return "FLOAT"
+    if dt.kind == "i":
+        return "SIGNED"
+    return "UNSIGNED"
+
+
+def _compare(name: str, direction: str) -> Primitive:
+    def attrs(ctx):
+        dt = ctx.avals_in[0].dtype
+        return {"comparison_direction": f"#stablehlo<comparison_direction {direction}>",
+                "compare_type": f"#stablehlo<comparison_type {_compare_type(dt)}>"}
+    return _binary(name, "stablehlo.compare", ANY, lambda dt: dtypes.bool_, attrs)
+
+
+eq_p = _compare("eq", "EQ")
+ne_p = _compare("ne", "NE")
+lt_p = _compare("lt", "LT")
+le_p = _compare("le", "LE")
+gt_p = _compare("gt", "GT")
+ge_p = _compare("ge", "GE")
+
+# ---------------------------------------------------------------------------------------
+# Conversions
+
+convert_element_type_p = Primitive("convert_element_type")
+convert_element_type_p.hidden_params = ("sharding",)
+
+
+def _convert_abstract_eval(x, *, new_dtype, weak_type, sharding=None):
+    return ShapedArray(x.shape, new_dtype, weak_type)
+
+
+def _convert_lower(ctx, x, *, new_dtype, weak_type, sharding=None):
+    aval = ctx.avals_in[0]
+    src = aval.dtype
+    if src == new_dtype:
+        return x
+    if src.kind == "c" and new_dtype.kind != "c":
+        real_aval = ShapedArray(aval.shape, np.dtype(src.char.lower()))
+        x = ctx.simple("stablehlo.real", [x], avals_out=[real_aval])
+        aval, src = real_aval, real_aval.dtype
+    if new_dtype == dtypes.bool_ and src != dtypes.bool_:
+        zero = ctx.broadcast(ctx.constant(np.zeros((), src)), ShapedArray((), src), aval.shape)
+        return ctx.op("stablehlo.compare", [x, zero], [tensor_type(aval)] * 2,
+                      [tensor_type(aval.shape, dtypes.bool_)],
+                      {"comparison_direction": "#stablehlo<comparison_direction NE>",
+                       "compare_type": f"#stablehlo<comparison_type {_compare_type(src)}>"})[0]
+    return ctx.convert(x, aval, new_dtype)
+
+
+_standard(convert_element_type_p, _convert_abstract_eval, _convert_lower)
+
+bitcast_convert_type_p = Primitive("bitcast_convert_type")
+
+
+def _bitcast_abstract_eval(x, *, new_dtype):
+    old, new = x.dtype.itemsize, np.dtype(new_dtype).itemsize
+    if old == new:
+        shape = x.shape
+    elif old > new:
+        shape = (*x.shape, old // new)
+    else:
+        if not x.shape or x.shape[-1] != new // old:
+            raise TypeError(f"bitcast_convert_type from {x.dtype.name} to {new_dtype} needs a "
+                            f"trailing dimension of size {new // old}, got shape {x.shape}.")
+        shape = x.shape[:-1]
+    return ShapedArray(shape, np.dtype(new_dtype), False)
+
+
+_standard(bitcast_convert_type_p, _bitcast_abstract_eval,
+          lambda ctx, x, *, new_dtype: ctx.simple("stablehlo.bitcast_convert", [x]))
+
+# ---------------------------------------------------------------------------------------
+# Selection
+
+select_n_p = Primitive("select_n")
+
+
+def _select_n_abstract_eval(which, *cases):
+    if not cases:
+        raise TypeError("select_n must have at least one case")
+    if any(c.shape != cases[0].shape or c.dtype != cases[0].dtype for c in cases):
+        raise TypeError("select_n cases must have the same shapes and dtypes, got "
+                        f"{', '.join(c.str_short() for c in cases)}.")
+    if which.shape and which.shape != cases[0].shape:
+        raise TypeError(f"select_n `which` must be scalar or have the same shape as cases, got "
+                        f"`which` shape {which.shape} but case shape {cases[0].shape}.")
+    if which.dtype != dtypes.bool_ and which.dtype.kind not in "iu":
+        raise TypeError(f"select_n `which` must be boolean or integer type, got {which.dtype}.")
+    if which.dtype == dtypes.bool_ and len(cases) > 2:
+        raise TypeError("select_n with a boolean `which` cannot have more than 2 cases.")
+    return ShapedArray(cases[0].shape, cases[0].dtype, all(c.weak_type for c in cases))
+
+
+def _select_n_lower(ctx, which, *cases):
+    waval = ctx.avals_in[0]
+    out = ctx.avals_out[0]
+    pred_aval = ShapedArray(out.shape, dtypes.bool_)
+    which = ctx.broadcast(which, waval, out.shape, dims=())
+    waval = ShapedArray(out.shape, waval.dtype)
+    if len(cases) == 1:
+        return cases[0]
+    if waval.dtype == dtypes.bool_:
+        return ctx.op("stablehlo.select", [which, cases[1], cases[0]],
+                      [tensor_type(pred_aval), tensor_type(out), tensor_type(out)],
+                      [tensor_type(out)])[0]
+
+    # Integer `which`: a binary tree of selects on `which < mid`.
+    def build(lo, hi):
+        if hi - lo == 1:
+            return cases[lo]
+        mid = (lo + hi) // 2
+        midc = ctx.broadcast(ctx.constant(np.asarray(mid, waval.dtype)),
+                             ShapedArray((), waval.dtype), out.shape)
+        pred = ctx.op("stablehlo.compare", [which, midc], [tensor_type(waval)] * 2,
+                      [tensor_type(pred_aval)],
+                      {"comparison_direction": "#stablehlo<comparison_direction LT>",
+                       "compare_type": f"#stablehlo<comparison_type "
+                                       f"{_compare_type(waval.dtype)}>"})[0]
+        return ctx.op("stablehlo.select", [pred, build(lo, mid), build(mid, hi)],
+                      [tensor_type(pred_aval), tensor_type(out), tensor_type(out)],
+                      [tensor_type(out)])[0]
+    return build(0, len(cases))
+
+
+_standard(select_n_p, _select_n_abstract_eval, _select_n_lower)
+
+clamp_p = Primitive("clamp")
+
+
+def _clamp_abstract_eval(lo, x, hi):
+    for name, a in (("min", lo), ("max", hi)):
+        if a.shape and a.shape != x.shape:
+            raise TypeError(f"clamp requires {name} to be a scalar or have the same shape as "
+                            f"the operand, got {a.shape} and {x.shape}.")
+        if a.dtype != x.dtype:
+            raise TypeError(f"clamp requires {name}.dtype == operand.dtype, got "
+                            f"{a.dtype.name} and {x.dtype.name}.")
+    return ShapedArray(x.shape, x.dtype, x.weak_type)
+
+
+def _clamp_lower(ctx, lo, x, hi):
+    return ctx.simple("stablehlo.clamp", [lo, x, hi])
+
+
+_standard(clamp_p, _clamp_abstract_eval, _clamp_lower)

@@ -1,0 +1,141 @@
+"""Reduction primitives: reduce_sum/prod/max/min/and/or/xor, argmax/argmin."""
+from __future__ import annotations
+
+import numpy as np
+
+from cellax import dtypes
+from cellax.core import Primitive, ShapedArray
+from cellax.interpreters.lowering import i64_array, tensor_type
+from cellax.primitives.elementwise import _compare_type, _dtype_kinds_ok, _standard
+
+
+def _check_axes(name: str, x: ShapedArray, axes) -> None:
+    if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
+        raise ValueError(f"{name}: invalid axes {axes} for operand of shape {x.shape}")
+
+
+def _reduced_shape(x: ShapedArray, axes) -> tuple:
+    return tuple(d for i, d in enumerate(x.shape) if i not in axes)
+
+
+def _identity(name: str, dt: np.dtype):
+    if name == "reduce_sum" or name == "reduce_or" or name == "reduce_xor":
+        return np.zeros((), dt)
+    if name == "reduce_prod" or name == "reduce_and":
+        return np.ones((), dt) if dt != dtypes.bool_ else np.array(True)
+    if name == "reduce_max":
+        if dtypes.is_inexact(dt):
+            return np.array(-np.inf, dt)
+        return np.array(np.iinfo(dt).min if dt != dtypes.bool_ else False, dt)
+    if name == "reduce_min":
+        if dtypes.is_inexact(dt):
+            return np.array(np.inf, dt)
+        return np.array(np.iinfo(dt).max if dt != dtypes.bool_ else True, dt)
+    raise AssertionError(name)
+
+
+def emit_reduce(ctx, x: str, aval: ShapedArray, axes, op: str, init) -> str:
+    """stablehlo.reduce of `x` over `axes` with a binary `op` and scalar `init`."""
+    scalar = ShapedArray((), aval.dtype)
+    st = tensor_type(scalar)
+    init_v = ctx.constant(np.asarray(init, aval.dtype))
+    out_shape = _reduced_shape(aval, axes)
+
+    def body(c, args):
+        r = c.op(op, args, [st, st], [st])[0]
+        return [r], [st]
+
+    region = ctx.region([st, st], body)
+    return ctx.op("stablehlo.reduce", [x, init_v], [tensor_type(aval), st],
+                  [tensor_type(out_shape, aval.dtype)],
+                  {"dimensions": i64_array(axes)}, regions=[region])[0]
+
+
+def _reduction(name: str, op: str, allowed: str) -> Primitive:
+    prim = Primitive(name)
+
+    def abstract_eval(x, *, axes, out_sharding=None):
+        _dtype_kinds_ok(name, x.dtype, allowed)
+        _check_axes(name, x, axes)
+        return ShapedArray(_reduced_shape(x, axes), x.dtype, x.weak_type)
+
+    def lower(ctx, x, *, axes, out_sharding=None):
+        aval = ctx.avals_in[0]
+        return emit_reduce(ctx, x, aval, axes, op, _identity(name, aval.dtype))
+
+    return _standard(prim, abstract_eval, lower)
+
+
+reduce_sum_p = _reduction("reduce_sum", "stablehlo.add", "fciu")
+reduce_prod_p = _reduction("reduce_prod", "stablehlo.multiply", "fciu")
+reduce_max_p = _reduction("reduce_max", "stablehlo.maximum", "fciub")
+reduce_min_p = _reduction("reduce_min", "stablehlo.minimum", "fciub")
+reduce_and_p = _reduction("reduce_and", "stablehlo.and", "iub")
+reduce_or_p = _reduction("reduce_or", "stablehlo.or", "iub")
+reduce_xor_p = _reduction("reduce_xor", "stablehlo.xor", "iub")
+
+# ---------------------------------------------------------------------------------------
+# argmax / argmin: a variadic reduce over (value, index) pairs; NaN wins, ties take the
+# lowest index (as JAX does).
+
+
+def _arg_reduction(name: str, direction: str) -> Primitive:
+    prim = Primitive(name)
+
+    def abstract_eval(x, *, axes, index_dtype):
+        _dtype_kinds_ok(name, x.dtype, "fiub")
+        _check_axes(name, x, axes)
+        if len(axes) != 1:
+            raise ValueError(f"{name} only supports a single axis, got {axes}")
+        if x.shape[axes[0]] == 0:
+            raise ValueError(f"{name} of an empty axis: operand shape {x.shape}, axis {axes[0]}")
+        return ShapedArray(_reduced_shape(x, axes), np.dtype(index_dtype), False)
+
+    def lower(ctx, x, *, axes, index_dtype):
+        aval = ctx.avals_in[0]
+        axis = axes[0]
+        idt = np.dtype(index_dtype)
+        iaval = ShapedArray(aval.shape, idt)
+        idx = ctx.op("stablehlo.iota", [], [], [tensor_type(iaval)],
+                     {"iota_dimension": f"{axis} : i64"})[0]
+        vs = ShapedArray((), aval.dtype)
+        is_ = ShapedArray((), idt)
+        vt, it = tensor_type(vs), tensor_type(is_)
+        bt = tensor_type(ShapedArray((), dtypes.bool_))
+        ctype = f"#stablehlo<comparison_type {_compare_type(aval.dtype)}>"
+
+        def cmp(c, a, b, d, t, typ):
+            return c.op("stablehlo.compare", [a, b], [t, t], [bt],
+                        {"comparison_direction": f"#stablehlo<comparison_direction {d}>",
+                         "compare_type": typ})[0]
+
+        def body(c, args):
+            av, ai, bv, bi = args
+            pick_a = cmp(c, av, bv, direction, vt, ctype)
+            if dtypes.is_inexact(aval.dtype):
+                a_nan = cmp(c, av, av, "NE", vt, ctype)
+                pick_a = c.op("stablehlo.or", [pick_a, a_nan], [bt, bt], [bt])[0]
+            eq = cmp(c, av, bv, "EQ", vt, ctype)
+            lower_idx = cmp(c, ai, bi, "LT", it, "#stablehlo<comparison_type SIGNED>")
+            tie = c.op("stablehlo.and", [eq, lower_idx], [bt, bt], [bt])[0]
+            pick_a = c.op("stablehlo.or", [pick_a, tie], [bt, bt], [bt])[0]
+            v = c.op("stablehlo.select", [pick_a, av, bv], [bt, vt, vt], [vt])[0]
+            i = c.op("stablehlo.select", [pick_a, ai, bi], [bt, it, it], [it])[0]
+            return [v, i], [vt, it]
+
+        init_v = ctx.constant(_identity("reduce_min" if direction == "LT" else "reduce_max",
+                                        aval.dtype))
+        init_i = ctx.constant(np.zeros((), idt))
+        region = ctx.region([vt, it, vt, it], body)
+        out_shape = _reduced_shape(aval, axes)
+        outs = ctx.op("stablehlo.reduce", [x, idx, init_v, init_i],
+                      [tensor_type(aval), tensor_type(iaval), vt, it],
+                      [tensor_type(out_shape, aval.dtype), tensor_type(out_shape, idt)],
+                      {"dimensions": i64_array(axes)}, regions=[region])
+        return outs[1]
+
+    return _standard(prim, abstract_eval, lower)
+
+
+argmax_p = _arg_reduction("argmax", "GT")
+argmin_p = _arg_reduction("argmin", "LT")

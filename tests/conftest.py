@@ -1,0 +1,32 @@
+"""Shared test helpers: the reference-JAX oracle runs in a subprocess.
+
+cellax installs its methods on jaxlib's array class, so `jax` and cellax must not
+share a process; `run_oracle(code)` runs `code` with the reference JAX and returns
+what it prints as JSON.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_oracle(code: str, timeout: float = 300) -> object:
+    """Run `code` under the reference JAX; it must print one JSON document last."""
+    env = dict(os.environ, JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="1")
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"oracle failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def oracle():
+    return run_oracle
