@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+LAB_STAMP := $(VENV)/.installed-lab
 
 .PHONY: lab test venv bench clean
 
@@ -11,20 +12,26 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(STAMP): $(PY) pyproject.toml
+$(TEST_STAMP): $(PY) pyproject.toml
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+$(LAB_STAMP): $(TEST_STAMP)
 	$(PIP) install -q -e '.[test,lab]'
-	touch $(STAMP)
+	touch $@
 
-venv: $(STAMP)
+venv: $(TEST_STAMP)
 
-test: $(STAMP)
-	$(PY) -m pytest -q -n 2 tests || { rc=$$?; [ $$rc -eq 5 ] && echo "no tests ran: failing" ; exit $$rc; }
+# pytest exits 5 when it collected no tests: that must fail, not pass silently.
+test: $(TEST_STAMP)
+	$(PY) -m pytest -q -n 2 tests; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "make test: no tests were collected"; fi; exit $$rc
 
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
-bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+bench: $(TEST_STAMP)
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build lib/*.egg-info

@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from cellax import backend, core, dispatch, dtypes
+from cellax import backend, core, dispatch, dtypes, tree_util
 from cellax.config import config
 from cellax.core import ClosedJaxpr, ShapedArray, ShapeDtypeStruct, Tracer
 from cellax.interpreters import staging
@@ -151,6 +151,12 @@ class JitWrapped:
         self._cache: dict = {}
         self._simple = not static_argnums and not static_argnames and not self._donate_argnums
         self._name = staging.fun_name(fun)
+        # Calls from outside any transformation go through jaxlib's C++ dispatch, which
+        # runs a cached executable without entering Python; misses come to _cache_miss.
+        self._cpp = backend.make_cpp_jit(
+            self._name, fun, self._cache_miss, static_argnums, tuple(self._static_argnames),
+            tree_util.default_registry, dispatch.shard_arg_fallback, self._donate_argnums,
+            self._device)
 
     def __repr__(self):
         return f"<cellax.jit {self._name}>"
@@ -225,8 +231,8 @@ class JitWrapped:
             return out_flat
 
         dbg = DebugInfo("jit", self._name, staging.fun_source(fun),
-                        _arg_names(fun, args, kwargs) if not static else
-                        _arg_names_dynamic(fun, args, kwargs))
+                        (lambda: _arg_names(fun, args, kwargs)) if not static else
+                        (lambda: _arg_names_dynamic(fun, args, kwargs)))
         jaxpr, consts, _ = staging.trace_to_jaxpr(flat_fun, avals, dbg)
         closed, lifted = staging.closed_jaxpr_with_const_inputs(jaxpr, consts)
         donated = None
@@ -239,16 +245,37 @@ class JitWrapped:
     # -- calling -----------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
+        if core._ctx.trace is core.eval_trace:
+            return self._cpp(*args, **kwargs)
+        if self._inline:
+            return self._fun(*args, **kwargs)
+        return self._call_python(args, kwargs)
+
+    def _cache_miss(self, *args, **kwargs):
+        entry, flat, lifted = self._lookup(args, kwargs)
+        program = self._program(entry)
+        outs = program(flat)
+        fastpath = None
+        if not lifted and not _has_non_array_leaves(entry.out_tree, outs):
+            fastpath = backend.fastpath_data(
+                program.executable, entry.out_tree, program.device, len(flat),
+                program.out_avals, program.consts)
+        return tree_unflatten(entry.out_tree, outs), fastpath, False
+
+    def _program(self, entry):
+        program = entry.program
+        if program is None:
+            program = entry.program = dispatch.compiled_jaxpr(
+                entry.closed, entry.name, self._device, entry.donated)
+        return program
+
+    def _call_python(self, args, kwargs):
         if config.jax_disable_jit:
             return self._fun(*args, **kwargs)
         entry, flat, lifted = self._lookup(args, kwargs)
         trace = core._ctx.trace
         if trace is core.eval_trace:
-            program = entry.program
-            if program is None:
-                program = entry.program = dispatch.compiled_jaxpr(
-                    entry.closed, entry.name, self._device, entry.donated)
-            outs = program(flat)
+            outs = self._program(entry)(flat)
         else:
             outs = jit_p.bind(*lifted, *flat, jaxpr=entry.closed, name=entry.name,
                               donated_invars=entry.donated or (False,) * (
@@ -276,6 +303,10 @@ class JitWrapped:
 
     def clear_cache(self):
         self._cache.clear()
+
+
+def _has_non_array_leaves(out_tree, outs) -> bool:
+    return any(type(o) is not ArrayImpl for o in outs)
 
 
 def _arg_names_dynamic(fun, args, kwargs):
@@ -363,8 +394,8 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
             out_flat, flat_fun.out_tree = tree_flatten(out)
             return out_flat
 
-        dbg = DebugInfo("make_jaxpr", name, staging.fun_source(fun), _arg_names(fun, dyn, kwargs)
-                        if not static else None)
+        dbg = DebugInfo("make_jaxpr", name, staging.fun_source(fun),
+                        (lambda: _arg_names(fun, dyn, kwargs)) if not static else None)
         jaxpr, consts, outs = staging.trace_to_jaxpr(flat_fun, avals, dbg)
         closed = ClosedJaxpr(jaxpr, consts)
         if return_shape:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from typing import NamedTuple
 
 # jaxlib prints INFO lines when a client is created unless this is set first.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
@@ -48,6 +49,17 @@ _jax.jax_jit.set_enable_x64_state(_x64_state)
 
 def set_x64_state(enabled: bool) -> None:
     _x64_state.set_global(bool(enabled))
+
+
+# jaxlib's C++ jit dispatch (the "fast path") reads these flags too.
+_disable_jit_state = _jax.config.Config("cellax_disable_jit", False)
+_jax.jax_jit.set_disable_jit_state(_disable_jit_state)
+_post_hook_state = _jax.config.Config("cellax_post_hook", None)
+_jax.jax_jit.set_post_hook_state(_post_hook_state)
+
+
+def set_disable_jit_state(disabled: bool) -> None:
+    _disable_jit_state.set_global(bool(disabled))
 
 
 # batched_device_put asks the sharding for its HLO sharding; give the one class we use one.
@@ -257,6 +269,60 @@ def to_numpy(arr) -> np.ndarray:
         return arr._single_device_array_to_np_array_did_copy()[0]
     finally:
         sys.meta_path.remove(_no_jax_import)
+
+
+# ---------------------------------------------------------------------------------------
+# The C++ dispatch fast path. A "cpp jit" function computes a signature from its
+# arguments (avals, shardings, static arguments) and runs the executable it cached for
+# that signature without entering Python; on a miss it calls `cache_miss`, which returns
+# (outputs, FastpathData or None, False).
+
+
+class FastpathData(NamedTuple):
+    xla_executable: object
+    out_pytree_def: object
+    in_shardings: list
+    out_shardings: list
+    out_avals: list
+    out_committed: list
+    kept_var_bitvec: list
+    in_device_local_layouts: list
+    const_args: list
+
+
+_cpp_cache = _jax.PjitFunctionCache(capacity=8192)
+
+
+class _CppJitKey:
+    """Global part of the C++ cache key: what differs between jit objects of one function."""
+
+    __slots__ = ("donate_argnums", "device")
+
+    def __init__(self, donate_argnums=(), device=None):
+        self.donate_argnums = tuple(donate_argnums)
+        self.device = device
+
+    def __hash__(self):
+        return hash((self.donate_argnums, self.device))
+
+    def __eq__(self, other):
+        return (type(other) is _CppJitKey and self.donate_argnums == other.donate_argnums
+                and self.device == other.device)
+
+
+def make_cpp_jit(name: str, fun, cache_miss, static_argnums, static_argnames, registry,
+                 shard_arg_fallback, donate_argnums=(), device=None):
+    return _jax.pjit(name, fun, cache_miss, list(static_argnums), list(static_argnames),
+                     _CppJitKey(donate_argnums, device), registry, shard_arg_fallback,
+                     _cpp_cache)
+
+
+def fastpath_data(executable, out_tree, device, n_in: int, out_avals, const_args=()):
+    sharding = SingleDeviceSharding(device)
+    n_all = n_in + len(const_args)
+    return FastpathData(executable, out_tree, [sharding] * n_all, [sharding] * len(out_avals),
+                        list(out_avals), [False] * len(out_avals), [True] * n_all,
+                        [None] * n_all, list(const_args))
 
 
 def make_array(aval, device, single_device_arrays):

@@ -456,22 +456,26 @@ _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _internal_code: dict = {}
 
 
-def _is_internal(code) -> bool:
-    r = _internal_code.get(code)
-    if r is None:
-        fn = code.co_filename
-        r = fn.startswith(_PKG_DIR) or fn.startswith("<frozen") or "/contextlib.py" in fn
-        _internal_code[code] = r
+def _code_is_internal(code) -> bool:
+    fn = code.co_filename
+    r = fn.startswith(_PKG_DIR) or fn.startswith("<frozen") or "/contextlib.py" in fn
+    _internal_code[code] = r
     return r
 
 
 def user_source_info() -> SourceInfo:
+    """The innermost frame outside cellax (the user's line that issued the operation)."""
     f = sys._getframe(2)
-    while f is not None and _is_internal(f.f_code):
+    internal = _internal_code
+    while f is not None:
+        code = f.f_code
+        r = internal.get(code)
+        if r is None:
+            r = _code_is_internal(code)
+        if not r:
+            return SourceInfo(code.co_filename, f.f_lineno, code.co_name)
         f = f.f_back
-    if f is None:
-        return SourceInfo(None, None, None)
-    return SourceInfo(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+    return SourceInfo(None, None, None)
 
 
 # ---------------------------------------------------------------------------------------

@@ -80,31 +80,69 @@ def compile_closed_jaxpr(closed: ClosedJaxpr, name: str, device=None,
 
 
 # ---------------------------------------------------------------------------------------
-# Eager primitives
+# Eager primitives. Each (primitive, params) gets a C++ dispatch function; it keeps one
+# compiled program per argument signature and calls back into Python only on a miss.
 
 _eager_cache: dict = {}
+_prim_fns: dict = {}
 
 
-def _param_key(params: dict):
-    try:
-        key = tuple(params.items())
-        hash(key)
-        return key
-    except TypeError:
-        return None
+def shard_arg_fallback(x, sharding, layout):
+    """Called by the C++ fast path for arguments that are not device arrays."""
+    return put(x, core.get_aval(x), sharding._device)
 
 
 def apply_primitive(prim, *args, **params):
     """Run one primitive eagerly (the `impl` of most primitives)."""
+    try:
+        key = (prim, tuple(params.items()))
+        fn = _prim_fns.get(key)
+    except TypeError:  # unhashable params: no caching
+        return _apply_uncached(prim, params, args)
+    if fn is None:
+        fn = _prim_fns[key] = _make_primitive_fn(prim, params)
+    return fn(*args)
+
+
+def _out_tree(n: int | None):
+    from cellax import tree_util
+    return tree_util.tree_structure(0 if n is None else [0] * n)
+
+
+def _make_primitive_fn(prim, params):
+    pkey = tuple(params.items())
+    out_tree = _out_tree(None)
+
+    def run(args):
+        avals = tuple(core.get_aval(x) for x in args)
+        device = _device_of(args)
+        key = (prim, pkey, avals, device)
+        program = _eager_cache.get(key)
+        if program is None:
+            program = _eager_cache[key] = _compile_primitive(prim, avals, params, device)
+        return program, program(args)
+
+    def cache_miss(*args):
+        program, outs = run(args)
+        if prim.multiple_results:
+            tree = _out_tree(len(outs))
+            return list(outs), backend.fastpath_data(program.executable, tree, program.device,
+                                                     len(args), program.out_avals), False
+        return outs[0], backend.fastpath_data(program.executable, out_tree, program.device,
+                                              len(args), program.out_avals), False
+
+    def fun(*args):
+        outs = run(args)[1]
+        return outs if prim.multiple_results else outs[0]
+
+    from cellax import tree_util
+    return backend.make_cpp_jit(prim.name, fun, cache_miss, (), (),
+                                tree_util.default_registry, shard_arg_fallback)
+
+
+def _apply_uncached(prim, params, args):
     avals = tuple(core.get_aval(x) for x in args)
-    pkey = _param_key(params)
-    device = _device_of(args)
-    key = (prim, pkey, avals, device)
-    program = _eager_cache.get(key) if pkey is not None else None
-    if program is None:
-        program = _compile_primitive(prim, avals, params, device)
-        if pkey is not None:
-            _eager_cache[key] = program
+    program = _compile_primitive(prim, avals, params, _device_of(args))
     outs = program(args)
     return outs if prim.multiple_results else outs[0]
 
@@ -144,3 +182,4 @@ def compiled_jaxpr(closed: ClosedJaxpr, name: str, device=None,
 def clear_caches() -> None:
     _eager_cache.clear()
     _jaxpr_cache.clear()
+    _prim_fns.clear()

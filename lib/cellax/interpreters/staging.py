@@ -18,15 +18,25 @@ from cellax.core import (ClosedJaxpr, Jaxpr, JaxprEqn, Literal, ShapedArray, Tra
 class DebugInfo:
     """What error messages and printers need to know about a traced function."""
 
-    __slots__ = ("traced_for", "func_name", "func_src", "arg_names", "result_paths")
+    __slots__ = ("traced_for", "func_name", "func_src", "_arg_names", "result_paths")
 
     def __init__(self, traced_for: str, func_name: str, func_src: str | None,
-                 arg_names: Sequence[str] | None, result_paths=None):
+                 arg_names: Sequence[str] | Callable[[], Sequence[str]] | None,
+                 result_paths=None):
         self.traced_for = traced_for
         self.func_name = func_name
         self.func_src = func_src
-        self.arg_names = tuple(arg_names) if arg_names is not None else None
+        # Argument names are only needed by error messages and printers: a callable is
+        # accepted so that computing them stays off the tracing path.
+        self._arg_names = arg_names
         self.result_paths = result_paths
+
+    @property
+    def arg_names(self) -> tuple[str, ...] | None:
+        names = self._arg_names
+        if callable(names):
+            names = self._arg_names = names()
+        return tuple(names) if names is not None else None
 
 
 def fun_name(f: Callable) -> str:

@@ -6,6 +6,7 @@ equal-rank operands, as JAX's lax does.
 """
 from __future__ import annotations
 
+import builtins
 import enum
 import operator
 from typing import Any, Sequence
@@ -37,7 +38,7 @@ class RoundingMethod(enum.IntEnum):
 
 
 def _is_scalar_literal(x) -> bool:
-    return type(x) in (int, float, complex, bool)
+    return type(x) in (int, float, builtins.complex, bool)
 
 
 def _promote_scalar_args(name: str, *args):
@@ -136,7 +137,7 @@ def convert_element_type(operand, new_dtype, weak_type: bool = False):
     """Cast `operand` to `new_dtype` (canonicalized). Host scalars and NumPy arrays are cast
     on the host and become constants, as in JAX (no equation is staged for them)."""
     new_dtype = dtypes.check_user_dtype(new_dtype, "convert_element_type")
-    if isinstance(operand, (bool, int, float, complex, np.generic, np.ndarray)):
+    if isinstance(operand, (bool, int, float, builtins.complex, np.generic, np.ndarray)):
         value = np.asarray(operand)
         if value.dtype.kind == "c" and new_dtype.kind != "c":
             value = value.real

@@ -243,7 +243,7 @@ def _binary_ufunc(name: str, lax_fn, *, inexact: bool = False, bool_fn=None):
         return lax_fn(*_rank_promote(name, x1, x2))
     fn.__name__ = name
     fn.__qualname__ = name
-    return fn
+    return _eager_fast(fn)
 
 
 def _unary_ufunc(name: str, lax_fn, *, inexact: bool = False):
@@ -257,7 +257,15 @@ def _unary_ufunc(name: str, lax_fn, *, inexact: bool = False):
         return lax_fn(x)
     fn.__name__ = name
     fn.__qualname__ = name
-    return fn
+    return _eager_fast(fn)
+
+
+def _eager_fast(fn):
+    """Wrap a jnp function in an inlined jit: called eagerly it runs through the C++
+    dispatch fast path (one cached executable per signature); under a transformation it
+    is inlined, so jaxprs show its primitives, not a nested jit."""
+    from cellax.api import jit
+    return jit(fn, inline=True)
 
 
 def _to_inexact(x):

@@ -1,0 +1,264 @@
+"""The benchmark workloads, written once and run on both cellax and the reference JAX.
+
+This module imports neither library: every in-process workload receives the library as
+arguments (`jax`, `jnp`), bound by the worker as `import cellax as jax, cellax.numpy as
+jnp` or `import jax, jax.numpy as jnp`. The two must never share a process.
+
+Adding a workload is one small function:
+
+    @workload("my_thing", "what it measures", target=1.0)
+    def my_thing(jax, jnp, b):
+        x = jnp.ones(4)
+        return b.per_call(lambda: jnp.cos(x), number=b.n(500, 100))
+
+It returns seconds (per call / per run); `b` is the timing helper (`Bench` below).
+`requires=("grad", "vmap")` names attributes of the top-level module: a workload whose
+attributes cellax lacks is skipped on both sides with a note (`later=True` files it
+under "(later issues)"). A `process_workload` returns the source of a `python -c`
+program, timed by the driver in fresh interpreters minus a bare `python -c pass`.
+"""
+from __future__ import annotations
+
+import functools
+import gc
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class Workload:
+    name: str
+    title: str
+    target: float                 # the ratio cellax/JAX to stay at or below
+    fn: Callable
+    requires: tuple[str, ...] = ()
+    later: bool = False
+    process: bool = False         # timed by the driver in fresh interpreters
+    notes: list = field(default_factory=list)
+
+
+WORKLOADS: list[Workload] = []
+
+
+def workload(name: str, title: str, *, target: float, requires=(), later=False):
+    def register(fn):
+        WORKLOADS.append(Workload(name, title, target, fn, tuple(requires), later))
+        return fn
+    return register
+
+
+def process_workload(name: str, title: str, *, target: float, requires=(), later=False):
+    def register(fn):
+        WORKLOADS.append(Workload(name, title, target, fn, tuple(requires), later,
+                                  process=True))
+        return fn
+    return register
+
+
+class Bench:
+    """Timing helpers; each returns the median over `repeat` timed samples, in seconds.
+
+    The garbage collector is off inside timed regions (as in `timeit`) and collected
+    before each sample, so a collection triggered by one library's garbage does not land
+    in a random sample.
+    """
+
+    def __init__(self, jax, quick: bool):
+        self.jax = jax
+        self.quick = quick
+
+    def n(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+    def block(self, out):
+        return self.jax.block_until_ready(out)
+
+    def per_call(self, fn, *, number: int, repeat: int | None = None, warmup: int = 3) -> float:
+        """Per-call time of `fn()` over `number` back-to-back calls; the last result is
+        blocked on inside the timed region, so asynchronous dispatch is charged its work."""
+        repeat = repeat or self.n(7, 3)
+        for _ in range(warmup):
+            self.block(fn())
+        samples = []
+        for _ in range(repeat):
+            gc.collect()
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                for _ in range(number):
+                    out = fn()
+                self.block(out)
+                samples.append((time.perf_counter() - t0) / number)
+            finally:
+                gc.enable()
+        return statistics.median(samples)
+
+    def fresh(self, make, run, *, repeat: int) -> float:
+        """Time `run(make())` where `make()` (untimed) builds something new each sample:
+        a new function object, so that no trace or compile cache keyed on it can hit."""
+        samples = []
+        for _ in range(repeat):
+            thing = make()
+            gc.collect()
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                self.block(run(thing))
+                samples.append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
+            del thing
+        return statistics.median(samples)
+
+
+# ---------------------------------------------------------------------------------------
+# Shared inputs and the seed's model (jax-overview: predict / loss)
+
+def _make_slow_f():
+    def slow_f(x):
+        # Element-wise ops see a large benefit from fusion
+        return x * x + x * 2.0
+    return slow_f
+
+
+def _make_loss(jnp):
+    """A new (predict, loss) pair each call: JAX caches traces on the function object."""
+    def predict(params, inputs):
+        for W, b in params:
+            outputs = jnp.dot(inputs, W) + b
+            inputs = jnp.tanh(outputs)  # inputs to the next layer
+        return outputs                # no activation on last layer
+
+    def loss(params, inputs, targets):
+        preds = predict(params, inputs)
+        return jnp.sum((preds - targets)**2)
+    return loss
+
+
+@functools.lru_cache(maxsize=None)
+def _mlp_data(jnp, sizes=(784, 512, 512, 10), batch=32):
+    rng = np.random.default_rng(0)
+    params = [(jnp.asarray(rng.standard_normal((m, n), dtype=np.float32) * 0.01),
+               jnp.asarray(rng.standard_normal((n,), dtype=np.float32) * 0.01))
+              for m, n in zip(sizes[:-1], sizes[1:])]
+    x = jnp.asarray(rng.standard_normal((batch, sizes[0]), dtype=np.float32))
+    y = jnp.asarray(rng.standard_normal((batch, sizes[-1]), dtype=np.float32))
+    return params, x, y
+
+
+@functools.lru_cache(maxsize=None)
+def _big_ones(jnp):
+    return jnp.ones((5000, 5000))
+
+
+def _small(jnp):
+    return jnp.asarray(np.arange(4, dtype=np.float32))
+
+
+# ---------------------------------------------------------------------------------------
+# Workloads for the current issues
+
+@process_workload("import", "import X; import X.numpy (fresh interpreter)", target=1.0)
+def import_time(module: str) -> str:
+    return f"import {module}; import {module}.numpy"
+
+
+@workload("jit_dispatch", "cached jit dispatch: x*2+1 on f32[4]", target=1.5,
+          requires=("jit",))
+def jit_dispatch(jax, jnp, b):
+    f = jax.jit(lambda x: x * 2 + 1)
+    x = _small(jnp)
+    return b.per_call(lambda: f(x), number=b.n(2000, 500), warmup=20)
+
+
+@workload("eager_sin", "eager op: jnp.sin(x) on f32[4]", target=1.0)
+def eager_sin(jax, jnp, b):
+    x = _small(jnp)
+    return b.per_call(lambda: jnp.sin(x), number=b.n(2000, 500), warmup=20)
+
+
+@workload("eager_add", "eager op: x + x on f32[4]", target=1.0)
+def eager_add(jax, jnp, b):
+    x = _small(jnp)
+    return b.per_call(lambda: x + x, number=b.n(2000, 500), warmup=20)
+
+
+@workload("mlp_trace", "make_jaxpr(loss) of the MLP 784-512-512-10, batch 32", target=1.0,
+          requires=("make_jaxpr",))
+def mlp_trace(jax, jnp, b):
+    params, x, y = _mlp_data(jnp)
+    jax.make_jaxpr(_make_loss(jnp))(params, x, y)  # warm-up: first-use costs
+    return b.fresh(lambda: _make_loss(jnp),
+                   lambda loss: jax.make_jaxpr(loss)(params, x, y),
+                   repeat=b.n(40, 10))
+
+
+@workload("slow_f_first", "jit(slow_f)(x) first call, x f32[5000,5000]", target=1.0,
+          requires=("jit",))
+def slow_f_first(jax, jnp, b):
+    x = _big_ones(jnp)
+    return b.fresh(_make_slow_f, lambda f: jax.jit(f)(x), repeat=b.n(3, 2))
+
+
+@workload("slow_f_steady", "jit(slow_f)(x) steady state, x f32[5000,5000]", target=1.05,
+          requires=("jit",))
+def slow_f_steady(jax, jnp, b):
+    x = _big_ones(jnp)
+    f = jax.jit(_make_slow_f())
+    return b.per_call(lambda: f(x), number=1, repeat=b.n(15, 5), warmup=3)
+
+
+# ---------------------------------------------------------------------------------------
+# Later issues: run only once the API exists in cellax
+
+@workload("grad_tanh_eager", "eager grad(jnp.tanh)(1.0)", target=1.0,
+          requires=("grad",), later=True)
+def grad_tanh_eager(jax, jnp, b):
+    g = jax.grad(jnp.tanh)
+    return b.per_call(lambda: g(1.0), number=b.n(200, 50), warmup=5)
+
+
+@workload("mlp_grad_trace", "make_jaxpr(grad(loss)) of the MLP", target=1.0,
+          requires=("grad", "make_jaxpr"), later=True)
+def mlp_grad_trace(jax, jnp, b):
+    params, x, y = _mlp_data(jnp)
+    jax.make_jaxpr(jax.grad(_make_loss(jnp)))(params, x, y)
+    return b.fresh(lambda: _make_loss(jnp),
+                   lambda loss: jax.make_jaxpr(jax.grad(loss))(params, x, y),
+                   repeat=b.n(20, 5))
+
+
+@workload("mlp_jit_grad_first", "jit(grad(loss)) first call", target=1.0,
+          requires=("grad", "jit"), later=True)
+def mlp_jit_grad_first(jax, jnp, b):
+    params, x, y = _mlp_data(jnp)
+    return b.fresh(lambda: jax.jit(jax.grad(_make_loss(jnp))),
+                   lambda g: g(params, x, y), repeat=b.n(3, 2))
+
+
+@workload("mlp_jit_grad_step", "jit(grad(loss)) steady step", target=1.05,
+          requires=("grad", "jit"), later=True)
+def mlp_jit_grad_step(jax, jnp, b):
+    params, x, y = _mlp_data(jnp)
+    g = jax.jit(jax.grad(_make_loss(jnp)))
+    return b.per_call(lambda: g(params, x, y), number=b.n(50, 10))
+
+
+@workload("perex_grads_first", "jit(vmap(grad(loss), (None,0,0))) first call",
+          target=1.0, requires=("grad", "vmap", "jit"), later=True)
+def perex_grads_first(jax, jnp, b):
+    params, x, y = _mlp_data(jnp)
+    return b.fresh(lambda: jax.jit(jax.vmap(jax.grad(_make_loss(jnp)), in_axes=(None, 0, 0))),
+                   lambda g: g(params, x, y), repeat=b.n(3, 2))
+
+
+@workload("perex_grads_step", "jit(vmap(grad(loss), (None,0,0))) steady step",
+          target=1.05, requires=("grad", "vmap", "jit"), later=True)
+def perex_grads_step(jax, jnp, b):
+    params, x, y = _mlp_data(jnp)
+    g = jax.jit(jax.vmap(jax.grad(_make_loss(jnp)), in_axes=(None, 0, 0)))
+    return b.per_call(lambda: g(params, x, y), number=b.n(20, 5))
