@@ -58,6 +58,11 @@ _post_hook_state = _jax.config.Config("cellax_post_hook", None)
 _jax.jax_jit.set_post_hook_state(_post_hook_state)
 
 
+def set_tracer_class(cls) -> None:
+    """Tell the C++ dispatch which objects are tracers (it then defers to Python)."""
+    _jax.set_tracer_class(cls)
+
+
 def set_disable_jit_state(disabled: bool) -> None:
     _disable_jit_state.set_global(bool(disabled))
 

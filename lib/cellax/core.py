@@ -406,13 +406,26 @@ class Tracer:
         return ""
 
 
+def _register_tracer_class():
+    from cellax import backend
+    backend.set_tracer_class(Tracer)
+
+
+_register_tracer_class()
+
+
 def escaped_tracer_error(tracer: Tracer, primitive=None) -> UnexpectedTracerError:
-    origin = tracer._origin_msg()
+    dbg = getattr(tracer._trace, "debug_info", None)
+    origin = ""
+    if dbg is not None:
+        where = f" at {dbg.func_src}" if dbg.func_src else ""
+        origin = (f" The tracer was created while tracing the function {dbg.func_name}{where} "
+                  f"for {dbg.traced_for}, which has finished.")
     where = f" while evaluating `{primitive}`" if primitive is not None else ""
     return UnexpectedTracerError(
-        f"Encountered an unexpected tracer{where}. A function transformed by cellax had a "
-        f"side effect that let a traced value escape its transformation (for example by "
-        f"storing it in a global or a list outside the function): {tracer}.{origin}\n"
+        f"Encountered an unexpected tracer{where}: {tracer}.{origin} A function transformed "
+        "by cellax had a side effect that let a traced value escape its transformation "
+        "(for example by storing it in a global or in a list outside the function).\n"
         "Return the value from the transformed function instead of leaking it, or pass it "
         "in as an argument.")
 

@@ -53,6 +53,9 @@ class CompiledProgram:
 
 def put(x, aval: ShapedArray, device) -> ArrayImpl:
     """Host value -> device array of `aval` (dtype already canonical)."""
+    if isinstance(x, core.Tracer):
+        # A tracer reaching a device outside of its transformation has escaped it.
+        raise core.escaped_tracer_error(x)
     value = np.asarray(x, dtype=aval.dtype)
     return backend.device_put(value, aval, device)
 
