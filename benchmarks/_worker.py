@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -50,6 +51,7 @@ def main() -> None:
     if args.probe:
         info = {
             "version": getattr(jax, "__version__", "?"),
+            "python": sys.version.split()[0],
             "backend": jax.default_backend(),
             "devices": [str(d) for d in jax.devices()],
             "missing": {w.name: _missing(jax, w.requires) for w in WORKLOADS},
@@ -72,8 +74,10 @@ def main() -> None:
         if missing:
             results[w.name] = {"skipped": f"{args.lib} has no {', '.join(missing)}"}
             continue
+        t0 = time.perf_counter()
         try:
-            results[w.name] = {"seconds": float(w.fn(jax, jnp, bench))}
+            results[w.name] = {"seconds": float(w.fn(jax, jnp, bench)),
+                               "wall_s": time.perf_counter() - t0}
         except Exception as e:  # report, and keep measuring the rest
             msg = "".join(traceback.format_exception_only(type(e), e)).strip()
             results[w.name] = {"error": msg.splitlines()[-1][:300]}

@@ -20,7 +20,6 @@ program, timed by the driver in fresh interpreters minus a bare `python -c pass`
 from __future__ import annotations
 
 import functools
-import gc
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -62,9 +61,9 @@ def process_workload(name: str, title: str, *, target: float, requires=(), later
 class Bench:
     """Timing helpers; each returns the median over `repeat` timed samples, in seconds.
 
-    The garbage collector is off inside timed regions (as in `timeit`) and collected
-    before each sample, so a collection triggered by one library's garbage does not land
-    in a random sample.
+    The garbage collector stays on, as in user code: a library that makes more garbage
+    pays for its collections. (Forcing `gc.collect()` before each sample was tried and
+    doubled small timings for both libraries by evicting the CPU caches.)
     """
 
     def __init__(self, jax, quick: bool):
@@ -85,33 +84,29 @@ class Bench:
             self.block(fn())
         samples = []
         for _ in range(repeat):
-            gc.collect()
-            gc.disable()
-            try:
-                t0 = time.perf_counter()
-                for _ in range(number):
-                    out = fn()
-                self.block(out)
-                samples.append((time.perf_counter() - t0) / number)
-            finally:
-                gc.enable()
+            t0 = time.perf_counter()
+            for _ in range(number):
+                out = fn()
+            self.block(out)
+            samples.append((time.perf_counter() - t0) / number)
         return statistics.median(samples)
 
-    def fresh(self, make, run, *, repeat: int) -> float:
+    def fresh(self, make, run, *, repeat: int, warmup: int = 1, block: bool = True) -> float:
         """Time `run(make())` where `make()` (untimed) builds something new each sample:
-        a new function object, so that no trace or compile cache keyed on it can hit."""
+        a new function object, so that no trace or compile cache keyed on it can hit.
+        The untimed warm-up samples take one-time costs (thread pools spun up by the
+        first big computation, lazily built tables) that are no part of the workload."""
         samples = []
-        for _ in range(repeat):
+        for i in range(warmup + repeat):
             thing = make()
-            gc.collect()
-            gc.disable()
-            try:
-                t0 = time.perf_counter()
-                self.block(run(thing))
-                samples.append(time.perf_counter() - t0)
-            finally:
-                gc.enable()
-            del thing
+            t0 = time.perf_counter()
+            out = run(thing)
+            if block:
+                self.block(out)
+            dt = time.perf_counter() - t0
+            if i >= warmup:
+                samples.append(dt)
+            del thing, out
         return statistics.median(samples)
 
 
@@ -191,10 +186,9 @@ def eager_add(jax, jnp, b):
           requires=("make_jaxpr",))
 def mlp_trace(jax, jnp, b):
     params, x, y = _mlp_data(jnp)
-    jax.make_jaxpr(_make_loss(jnp))(params, x, y)  # warm-up: first-use costs
     return b.fresh(lambda: _make_loss(jnp),
                    lambda loss: jax.make_jaxpr(loss)(params, x, y),
-                   repeat=b.n(40, 10))
+                   repeat=b.n(50, 15), warmup=3, block=False)
 
 
 @workload("slow_f_first", "jit(slow_f)(x) first call, x f32[5000,5000]", target=1.0,
@@ -209,7 +203,7 @@ def slow_f_first(jax, jnp, b):
 def slow_f_steady(jax, jnp, b):
     x = _big_ones(jnp)
     f = jax.jit(_make_slow_f())
-    return b.per_call(lambda: f(x), number=1, repeat=b.n(15, 5), warmup=3)
+    return b.per_call(lambda: f(x), number=1, repeat=b.n(15, 5), warmup=2)
 
 
 # ---------------------------------------------------------------------------------------
@@ -219,17 +213,16 @@ def slow_f_steady(jax, jnp, b):
           requires=("grad",), later=True)
 def grad_tanh_eager(jax, jnp, b):
     g = jax.grad(jnp.tanh)
-    return b.per_call(lambda: g(1.0), number=b.n(200, 50), warmup=5)
+    return b.per_call(lambda: g(1.0), number=b.n(100, 30), repeat=b.n(5, 3), warmup=5)
 
 
 @workload("mlp_grad_trace", "make_jaxpr(grad(loss)) of the MLP", target=1.0,
           requires=("grad", "make_jaxpr"), later=True)
 def mlp_grad_trace(jax, jnp, b):
     params, x, y = _mlp_data(jnp)
-    jax.make_jaxpr(jax.grad(_make_loss(jnp)))(params, x, y)
     return b.fresh(lambda: _make_loss(jnp),
                    lambda loss: jax.make_jaxpr(jax.grad(loss))(params, x, y),
-                   repeat=b.n(20, 5))
+                   repeat=b.n(20, 5), warmup=3, block=False)
 
 
 @workload("mlp_jit_grad_first", "jit(grad(loss)) first call", target=1.0,
@@ -245,7 +238,7 @@ def mlp_jit_grad_first(jax, jnp, b):
 def mlp_jit_grad_step(jax, jnp, b):
     params, x, y = _mlp_data(jnp)
     g = jax.jit(jax.grad(_make_loss(jnp)))
-    return b.per_call(lambda: g(params, x, y), number=b.n(50, 10))
+    return b.per_call(lambda: g(params, x, y), number=b.n(20, 5), repeat=b.n(5, 3))
 
 
 @workload("perex_grads_first", "jit(vmap(grad(loss), (None,0,0))) first call",
@@ -253,7 +246,7 @@ def mlp_jit_grad_step(jax, jnp, b):
 def perex_grads_first(jax, jnp, b):
     params, x, y = _mlp_data(jnp)
     return b.fresh(lambda: jax.jit(jax.vmap(jax.grad(_make_loss(jnp)), in_axes=(None, 0, 0))),
-                   lambda g: g(params, x, y), repeat=b.n(3, 2))
+                   lambda g: g(params, x, y), repeat=1)
 
 
 @workload("perex_grads_step", "jit(vmap(grad(loss), (None,0,0))) steady step",
@@ -261,4 +254,4 @@ def perex_grads_first(jax, jnp, b):
 def perex_grads_step(jax, jnp, b):
     params, x, y = _mlp_data(jnp)
     g = jax.jit(jax.vmap(jax.grad(_make_loss(jnp)), in_axes=(None, 0, 0)))
-    return b.per_call(lambda: g(params, x, y), number=b.n(20, 5))
+    return b.per_call(lambda: g(params, x, y), number=1, repeat=b.n(5, 3), warmup=1)

@@ -82,10 +82,22 @@ PROGRAMS: dict[str, str] = {
         args = (np.ones((3, 4), np.float32), np.ones((4, 5), np.float32),
                 np.ones(4, np.float32))
     """,
+    "matmul_batched_and_vectors": """
+        def f(a, b, v, m):
+            return a @ b, v @ m, m @ v, v @ v, jnp.matmul(m, b), jnp.dot(v, 2.0)
+        args = (np.ones((2, 1, 3, 4), np.float32), np.ones((5, 4, 6), np.float32),
+                np.ones(4, np.float32), np.ones((4, 4), np.float32))
+    """,
+    "dot_mixed_dtypes": """
+        def f(i, x):
+            return jnp.dot(i, x), jnp.dot(i, i), i @ x
+        args = (np.ones((3, 3), np.int32), np.ones((3, 3), np.float32))
+    """,
     "closed_over_constants": """
         W = np.arange(6, dtype=np.float32).reshape(2, 3)
+        V = jnp.arange(2.0)
         def f(x):
-            return jnp.dot(W, x) + jnp.asarray(W)[0, 0]
+            return jnp.dot(W, x) + V * W[0, 0] + V, W * 2
         args = (np.ones(3, np.float32),)
     """,
     "python_scalar_outputs": """
@@ -184,6 +196,179 @@ PROGRAMS: dict[str, str] = {
             return sum(xs[1:], xs[0])
         args = tuple(np.ones((10, 10), np.float32) for _ in range(14))
     """,
+    "where_and_clip": """
+        def f(x):
+            return jnp.where(x > 0, x, 0.0), jnp.clip(x, 0.0, 1.0), jnp.where(x < 1, -jnp.inf, x)
+        args = (np.ones(3, np.float32),)
+    """,
+    "where_twice_shared": """
+        def f(x, y):
+            return jnp.where(x > y, x, y) + jnp.where(y > x, x, y)
+        args = (np.ones(3, np.float32), np.ones(3, np.float32))
+    """,
+    "unary_math": """
+        def f(x):
+            return (jnp.square(x), x ** 3, x ** 0.5, jnp.sqrt(x), jnp.exp(x), jnp.log(x),
+                    abs(x), -x, jnp.tanh(x), jnp.arctan2(x, x))
+        args = (np.ones(3, np.float32),)
+    """,
+    "numpy_scalar_literals": """
+        def f(x):
+            return (x * np.float32(0.1) + np.float64(0.2), x + np.int32(3),
+                    x * np.array(2.0, np.float32), x * 1j)
+        args = (np.ones(3, np.float32),)
+    """,
+    "int_and_bool_ops": """
+        def f(i, b):
+            return i + 2**20, i * -3, i & 1, i << 2, b & True, b | False, ~b
+        args = (np.ones(3, np.int32), np.ones(3, bool))
+    """,
+    "convert_dtypes": """
+        def f(x, i, b):
+            return (x.astype(jnp.float16), i.astype(jnp.float32), b.astype(jnp.int32),
+                    np.float32(2) * i, x.astype(bool))
+        args = (np.ones(3, np.float32), np.ones(3, np.int32), np.ones(3, bool))
+    """,
+    "creation_like": """
+        def f(x):
+            return (jnp.zeros_like(x), jnp.ones_like(x, dtype=jnp.int32), jnp.full((2,), 3.0),
+                    jnp.full_like(x, 7))
+        args = (np.ones(3, np.float32),)
+    """,
+    "reductions_int_bool": """
+        def f(i, b):
+            return jnp.mean(i), jnp.sum(i), jnp.sum(i > 0), jnp.any(b), jnp.all(i > 0, axis=0)
+        args = (np.ones((3, 4), np.int32), np.ones(3, bool))
+    """,
+    "argmin_keepdims": """
+        def f(x):
+            return (jnp.argmin(x, axis=0), jnp.argmax(x, axis=1, keepdims=True),
+                    jnp.max(x, keepdims=True))
+        args = (np.ones((3, 4), np.float32),)
+    """,
+    "reshape_family": """
+        def f(x):
+            return (x.ravel(), x.reshape(-1, 2), jnp.squeeze(x[None]), jnp.swapaxes(x, 0, 1),
+                    jnp.expand_dims(x, 0), x[:, None], jnp.concatenate([x, x]))
+        args = (np.ones((3, 4), np.float32),)
+    """,
+    "lax_direct": """
+        def f(x, y):
+            return (lax.add(x, y), lax.max(x, y), lax.select(x > y, x, y),
+                    lax.reduce_sum(x, (0,)), lax.broadcast_in_dim(x, (2, 3), (1,)))
+        args = (np.ones(3, np.float32), np.ones(3, np.float32))
+    """,
+    "no_arguments": """
+        def f():
+            return jnp.ones(3) * 2
+        args = ()
+    """,
+    "jit_static_argnums": """
+        from functools import partial
+        @partial(jax.jit, static_argnums=1)
+        def g(x, n):
+            return x * n
+        def f(x):
+            return g(x, 2), g(x, 3)
+        args = (np.ones(3, np.float32),)
+    """,
+    "jit_literal_argument": """
+        @jax.jit
+        def g(x, y):
+            return x * y
+        def f(x):
+            return g(x, 2.0)
+        args = (np.ones(3, np.float32),)
+    """,
+    "jit_unused_result": """
+        @jax.jit
+        def g(x):
+            return x * 2, jnp.sin(x)
+        def f(x):
+            a, b = g(x)
+            return a
+        args = (np.ones(3, np.float32),)
+    """,
+    "jit_passthrough_outputs": """
+        @jax.jit
+        def g(x, y):
+            return y, x + 1.0, x
+        def f(x, y):
+            return g(x, y)
+        args = (np.ones(3, np.float32), np.ones(3, np.float32))
+    """,
+    "jit_big_body_hoisted": """
+        @jax.jit
+        def g(x):
+            for _ in range(12):
+                x = jnp.sin(x)
+            return x
+        def f(x):
+            return g(x) + 1.0
+        args = (np.ones(3, np.float32),)
+    """,
+    "jit_lambda_name": """
+        g = jax.jit(lambda x: x + 1.0)
+        def f(x):
+            return g(x) * g(x)
+        args = (np.ones(3, np.float32),)
+    """,
+    "jit_nested_wrapping": """
+        @jax.jit
+        def g(a, b, c, d, e, f_, g_, h):
+            return jnp.dot(a, b) + c * d * e * f_ * g_ * h
+        def f(*xs):
+            return g(*xs)
+        args = tuple(np.ones((16, 16), np.float32) for _ in range(8))
+    """,
+    "wrap_many_operands": """
+        def f(*xs):
+            return jnp.concatenate(xs)
+        args = tuple(np.ones((3, 2), np.float32) for _ in range(25))
+    """,
+    "wrap_long_param": """
+        def f(x):
+            return x.reshape((1, 2, 1, 3) + (1,) * 20 + (2, 2))
+        args = (np.ones((24,), np.float32),)
+    """,
+    "wrap_many_constvars": """
+        Cs = [np.full((7, 7), i, np.float32) for i in range(12)]
+        def f(x):
+            for c in Cs:
+                x = x + c
+            return x
+        args = (np.ones((7, 7), np.float32),)
+    """,
+    "names_past_z": """
+        def f(*xs):
+            return [jnp.sin(x) for x in xs]
+        args = tuple(np.ones(2, np.float32) for _ in range(40))
+    """,
+    "shared_names_skipped_by_vars": """
+        @jax.jit
+        def a(x):
+            return x + 1.0
+        @jax.jit
+        def b(x):
+            return a(x) * a(x)
+        def f(p, q, r, s, t, u):
+            return b(p) + b(q) + r + s + t + u
+        args = tuple(np.ones(2, np.float32) for _ in range(6))
+    """,
+    "jit_three_levels": """
+        @jax.jit
+        def a(x):
+            return x + 1.0
+        @jax.jit
+        def b(x):
+            return a(x) * 2.0
+        @jax.jit
+        def c(x):
+            return b(x) - a(x)
+        def f(x):
+            return c(x)
+        args = (np.ones(3, np.float32),)
+    """,
 }
 
 _ORACLE_DRIVER = """
@@ -198,9 +383,10 @@ for name, src in programs.items():
     env = dict(jax=jax, jnp=jnp, lax=lax, np=np)
     try:
         exec(src, env)
-        out[name] = str(jax.make_jaxpr(env["f"])(*env["args"]))
+        closed = jax.make_jaxpr(env["f"])(*env["args"])
+        out[name] = dict(text=str(closed), eqns=[repr(e) for e in closed.eqns])
     except Exception as e:
-        out[name] = "ERROR: " + type(e).__name__ + ": " + str(e)
+        out[name] = dict(text="ERROR: " + type(e).__name__ + ": " + str(e), eqns=[])
 print(json.dumps(out))
 """
 
@@ -209,28 +395,47 @@ def _programs() -> dict[str, str]:
     return {name: textwrap.dedent(src) for name, src in PROGRAMS.items()}
 
 
-def cellax_text(src: str) -> str:
+def cellax_jaxpr(src: str):
     env = dict(jax=cellax, jnp=cjnp, lax=clax, np=np)
     exec(src, env)
-    return str(cellax.make_jaxpr(env["f"])(*env["args"]))
+    return cellax.make_jaxpr(env["f"])(*env["args"])
+
+
+def cellax_text(src: str) -> str:
+    return str(cellax_jaxpr(src))
 
 
 @pytest.fixture(scope="module")
-def reference_texts() -> dict[str, str]:
+def reference() -> dict[str, dict]:
+    """name -> {"text": str(jaxpr), "eqns": [repr(eqn), ...]} from the reference JAX."""
     return run_oracle(_ORACLE_DRIVER.format(programs=json.dumps(_programs())))
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
-def test_make_jaxpr_text_matches_jax(name, reference_texts):
-    want = reference_texts[name]
+def test_make_jaxpr_text_matches_jax(name, reference):
+    want = reference[name]["text"]
     assert not want.startswith("ERROR"), want
     got = cellax_text(_programs()[name])
     assert got == want, f"\n--- cellax\n{got}\n--- jax\n{want}"
 
 
+@pytest.mark.parametrize("name", ["mlp_loss", "nested_jit_once", "jit_unused_result",
+                                  "zeros_arange_astype", "wrap_long_param"])
+def test_eqn_repr_matches_jax(name, reference):
+    closed = cellax_jaxpr(_programs()[name])
+    assert [repr(e) for e in closed.eqns] == reference[name]["eqns"]
+
+
+def test_str_of_closed_jaxpr_and_jaxpr_agree():
+    closed = cellax_jaxpr(_programs()["nested_jit_twice_let"])
+    assert str(closed) == str(closed.jaxpr) == repr(closed.jaxpr)
+    assert str(closed).startswith("let g = { lambda ; a:f32[3]. let")
+
+
 if __name__ == "__main__":  # a quick side-by-side view: python tests/test_pretty_golden.py
     import sys
-    ref = run_oracle(_ORACLE_DRIVER.format(programs=json.dumps(_programs())))
+    ref = {k: v["text"] for k, v in run_oracle(
+        _ORACLE_DRIVER.format(programs=json.dumps(_programs()))).items()}
     only = sys.argv[1:]
     for name, src in _programs().items():
         if only and name not in only:

@@ -6,14 +6,16 @@ from cellax.config import config  # noqa: F401  (first: dtypes reads it)
 from cellax import backend as _backend  # noqa: F401
 from cellax import errors  # noqa: F401
 from cellax.primitives import (call as _call, dot as _dot, elementwise as _elementwise,  # noqa
-                               reductions as _reductions, shape as _shape)
+                               reductions as _reductions, shape as _shape,
+                               indexing as _indexing_prims)
+from cellax.primitives import random_bits as _random_bits  # noqa: F401
 from cellax import numpy  # noqa: F401  (installs array operators)
 from cellax.array import Array  # noqa: F401
 from cellax import tree_util, tree  # noqa: F401
 from cellax import lax  # noqa: F401
 from cellax.api import (jit, make_jaxpr, eval_shape, devices, local_devices,  # noqa: F401
                         device_count, local_device_count, default_backend, device_put,
-                        device_get, block_until_ready, clear_caches, process_index,
+                        device_get, block_until_ready, clear_caches, disable_jit, process_index,
                         process_count)
 from cellax.core import ShapeDtypeStruct  # noqa: F401
 from cellax import random  # noqa: F401

@@ -5,6 +5,7 @@ messages; the interpreters do the work on flat lists of arrays.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from typing import Any, Callable, Sequence
@@ -27,22 +28,28 @@ ArrayImpl = backend.ArrayImpl
 
 
 def _arg_names(fun: Callable, args, kwargs) -> list[str]:
-    """Names of the flattened leaves of (args, kwargs): `x`, `params[0]['w']`, ..."""
+    """Names of the flattened leaves of (args, kwargs) as JAX writes them: `x`,
+    `params[0]['w']`, `args[1]` for the second value of `*args`, `kwargs['k']`."""
     try:
         sig = inspect.signature(fun)
-        bound = sig.bind(*args, **kwargs)
-        named = list(bound.arguments.items())
-        pos_names = [n for n, _ in named][:len(args)]
+        sig.bind(*args, **kwargs)
+        params = list(sig.parameters.values())
     except (TypeError, ValueError):
-        pos_names = [f"args[{i}]" for i in range(len(args))]
+        params = None
+    if params is None:
+        pos, var, var_kw, named = [], "args", "kwargs", set()
+    else:
+        pos = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        var = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
+        var_kw = next((p.name for p in params if p.kind == p.VAR_KEYWORD), "kwargs")
+        named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
     out = []
     for i, a in enumerate(args):
-        base = pos_names[i] if i < len(pos_names) else f"args[{i}]"
-        for path, _ in tree_flatten_with_path(a)[0]:
-            out.append(base + keystr(path))
-    for k, v in kwargs.items():
-        for path, _ in tree_flatten_with_path(v)[0]:
-            out.append(k + keystr(path))
+        base = pos[i] if i < len(pos) else f"{var}[{i - len(pos)}]"
+        out.extend(base + keystr(path) for path, _ in tree_flatten_with_path(a)[0])
+    for k in sorted(kwargs):  # dicts flatten in sorted key order
+        base = k if k in named else f"{var_kw}[{k!r}]"
+        out.extend(base + keystr(path) for path, _ in tree_flatten_with_path(kwargs[k])[0])
     return out
 
 
@@ -53,6 +60,10 @@ def _abstractify(x, fun_name: str, path_fn) -> ShapedArray:
     try:
         return core.get_aval(x)
     except TypeError:
+        if isinstance(x, ShapeDtypeStruct):  # AOT: jit(f).lower(ShapeDtypeStruct(...))
+            return ShapedArray(x.shape, dtypes.check_user_dtype(x.dtype), x.weak_type)
+        if isinstance(x, ShapedArray):
+            return x
         raise TypeError(
             f"Error interpreting argument to {fun_name} as an abstract array. The problematic "
             f"value is of type {type(x)} and was passed to the function at path {path_fn()}.\n"
@@ -71,7 +82,7 @@ def _normalize_argnums(argnums, n_params: int | None, what: str) -> tuple[int, .
         if not isinstance(a, int):
             raise TypeError(f"{what} must be an int or a sequence of ints, got {argnums!r}")
         if n_params is not None and not -n_params <= a < n_params:
-            raise ValueError(f"jit() received invalid {what}={argnums!r}: the function takes "
+            raise ValueError(f"Jitted function has {what}={tuple(argnums)}, but only accepts "
                              f"{n_params} positional arguments.")
         out.append(a % n_params if (n_params and a < 0) else a)
     return tuple(sorted(set(out)))
@@ -172,8 +183,11 @@ class JitWrapped:
         static = []
         if self._static_argnums:
             dyn = []
+            nums = self._static_argnums
+            if nums[0] < 0:  # only for functions taking *args: relative to this call
+                nums = {i + len(args) if i < 0 else i for i in nums}
             for i, a in enumerate(args):
-                if i in self._static_argnums:
+                if i in nums:
                     static.append((i, _hashable_static(a, self._name, f"argument {i}")))
                 else:
                     dyn.append(a)
@@ -303,6 +317,7 @@ class JitWrapped:
 
     def clear_cache(self):
         self._cache.clear()
+        self._cpp._clear_cache()
 
 
 def _has_non_array_leaves(out_tree, outs) -> bool:
@@ -384,7 +399,8 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
         dyn = [a for i, a in enumerate(args) if i not in static]
         flat, in_tree = tree_flatten((tuple(dyn), kwargs))
         name = staging.fun_name(fun)
-        avals = [_abstractify(_shape_dtype_to_aval(x), name, lambda: "?") for x in flat]
+        avals = [_abstractify(x, name, lambda i=i: _leaf_name(fun, dyn, kwargs, i))
+                 for i, x in enumerate(flat)]
 
         def flat_fun(*flat_args):
             d_args, d_kwargs = tree_unflatten(in_tree, flat_args)
@@ -407,6 +423,11 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
     return make_jaxpr_f
 
 
+def _leaf_name(fun, args, kwargs, i) -> str:
+    names = _arg_names(fun, args, kwargs)
+    return names[i] if i < len(names) else f"flat argument {i}"
+
+
 def _shape_dtype_to_aval(x):
     if isinstance(x, ShapeDtypeStruct):
         return ShapedArray(x.shape, x.dtype, x.weak_type)
@@ -417,7 +438,8 @@ def eval_shape(fun: Callable, *args, **kwargs):
     """Output shapes and dtypes of `fun` (as ShapeDtypeStructs) without running it."""
     flat, in_tree = tree_flatten((args, kwargs))
     name = staging.fun_name(fun)
-    avals = [_abstractify(_shape_dtype_to_aval(x), name, lambda: "?") for x in flat]
+    avals = [_abstractify(x, name, lambda i=i: _leaf_name(fun, args, kwargs, i))
+             for i, x in enumerate(flat)]
 
     def flat_fun(*flat_args):
         a, k = tree_unflatten(in_tree, flat_args)
@@ -501,9 +523,25 @@ def block_until_ready(x):
     return x
 
 
+config.on_change("jax_disable_jit", backend.set_disable_jit_state)
+
+
+@contextlib.contextmanager
+def disable_jit(disable: bool = True):
+    """Within this context, jitted functions run their Python code op by op (for debugging
+    with print and pdb)."""
+    prev = config.jax_disable_jit
+    config.update("jax_disable_jit", bool(disable))
+    try:
+        yield
+    finally:
+        config.update("jax_disable_jit", prev)
+
+
 def clear_caches() -> None:
     """Drop every compiled program and traced jaxpr cache."""
     dispatch.clear_caches()
+    backend.clear_cpp_jit_caches()
     import gc
     for obj in gc.get_objects():
         if type(obj) is JitWrapped:

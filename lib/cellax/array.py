@@ -30,6 +30,9 @@ Array.register(core.Tracer)
 def _value(self) -> np.ndarray:
     v = self._npy_value
     if v is None:
+        if self.is_deleted():
+            raise RuntimeError(
+                f"Array has been deleted with shape={self.aval.str_short(False)}.")
         v = backend.to_numpy(self)
         v.flags.writeable = False
         self._npy_value = v
@@ -44,24 +47,23 @@ def _array(self, dtype=None, copy=None):
 
 
 def _repr(self) -> str:
-    if self.is_deleted():
-        return f"Array(<deleted>, shape={self.shape}, dtype={self.dtype.name})"
-    v = _value(self)
-    weak = ", weak_type=True" if self.aval.weak_type else ""
-    dt = self.dtype.name
+    # JAX's Array.__repr__: NumPy's array2string with JAX's prefix, the dtype moved onto its
+    # own line when it would overflow the line width.
     prefix = "Array("
-    if v.size == 0 and v.shape != (0,):
-        return f"Array([], shape={v.shape}, dtype={dt}{weak})"
-    body = np.array2string(v, separator=", ", prefix=prefix,
-                           formatter=_formatter(v))
-    return f"{prefix}{body}, dtype={dt}{weak})"
-
-
-def _formatter(v):
-    if v.dtype == dtypes.bfloat16:
-        return {"all": lambda x: np.format_float_positional(float(x), trim="-")
-                if np.isfinite(float(x)) else str(float(x))}
-    return None
+    dtype_str = f"dtype={self.dtype.name}"
+    if self.aval.weak_type:
+        dtype_str += ", weak_type=True"
+    line_width = np.get_printoptions()["linewidth"]
+    if self.aval.size == 0:
+        s = f"[], shape={self.shape}"
+    else:
+        s = np.array2string(_value(self), prefix=prefix, suffix=",", separator=", ",
+                            max_line_width=line_width)
+    last_line_len = len(s) - s.rfind("\n") + 1
+    sep = " "
+    if last_line_len + len(dtype_str) + 2 > line_width:
+        sep = " " * len(prefix)
+    return f"{prefix}{s},{sep}{dtype_str})"
 
 
 def _str(self) -> str:
@@ -70,24 +72,27 @@ def _str(self) -> str:
 
 def _scalar_conv(kind):
     def conv(self):
-        if self.aval.size != 1:
-            raise TypeError(f"Only scalar arrays can be converted to Python scalars; got an "
-                            f"array of shape {self.shape}.")
-        return kind(_value(self).reshape(()))
+        if self.aval.ndim > 0:
+            raise TypeError("Only scalar arrays can be converted to Python scalars; "
+                            f"got arr.ndim={self.aval.ndim}")
+        return kind(_value(self)[()])
     return conv
 
 
 def _bool(self):
-    if self.aval.size != 1:
-        raise ValueError(f"The truth value of an array with more than one element is "
-                         f"ambiguous (shape {self.shape}). Use a.any() or a.all()")
+    size = self.aval.size
+    if size == 0:
+        raise ValueError("The truth value of an empty array is ambiguous. Use `array.size > 0` "
+                         "to check that an array is not empty.")
+    if size > 1:
+        raise ValueError("The truth value of an array with more than one element is "
+                         "ambiguous. Use a.any() or a.all()")
     return bool(_value(self).reshape(()))
 
 
 def _index(self):
-    if self.aval.shape != () or self.dtype.kind not in "iub":
-        raise TypeError(f"only integer scalar arrays can be converted to a scalar index, got "
-                        f"{self.aval.str_short()}")
+    if self.aval.shape != () or self.dtype.kind not in "iu":
+        raise TypeError("Only integer scalar arrays can be converted to a scalar index.")
     return int(_value(self))
 
 
@@ -105,10 +110,6 @@ def _iter(self):
     if self.aval.ndim == 1:
         return (lax.index_in_dim(self, i, keepdims=False) for i in range(v.shape[0]))
     return (lax.index_in_dim(self, i, keepdims=False) for i in range(v.shape[0]))
-
-
-def _hash(self):
-    raise TypeError("unhashable type: 'Array'")
 
 
 def _format(self, spec):
@@ -157,7 +158,7 @@ ArrayImpl.__bool__ = _bool
 ArrayImpl.__index__ = _index
 ArrayImpl.__len__ = _len
 ArrayImpl.__iter__ = _iter
-ArrayImpl.__hash__ = _hash
+ArrayImpl.__hash__ = None  # unhashable, like NumPy arrays (and JAX's)
 ArrayImpl.__format__ = _format
 ArrayImpl.block_until_ready = _block_until_ready
 ArrayImpl.devices = _devices

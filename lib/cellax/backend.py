@@ -51,6 +51,15 @@ def set_x64_state(enabled: bool) -> None:
     _x64_state.set_global(bool(enabled))
 
 
+# Read by the C++ jit fast path: when set, a jitted function runs its Python function.
+_disable_jit_state = _jax.config.Config("cellax_disable_jit", False)
+_jax.jax_jit.set_disable_jit_state(_disable_jit_state)
+
+
+def set_disable_jit_state(disabled: bool) -> None:
+    _disable_jit_state.set_global(bool(disabled))
+
+
 # jaxlib's C++ jit dispatch (the "fast path") reads these flags too.
 _disable_jit_state = _jax.config.Config("cellax_disable_jit", False)
 _jax.jax_jit.set_disable_jit_state(_disable_jit_state)
@@ -320,6 +329,11 @@ def make_cpp_jit(name: str, fun, cache_miss, static_argnums, static_argnames, re
     return _jax.pjit(name, fun, cache_miss, list(static_argnums), list(static_argnames),
                      _CppJitKey(donate_argnums, device), registry, shard_arg_fallback,
                      _cpp_cache)
+
+
+def clear_cpp_jit_caches() -> None:
+    """Drop every executable cached by the C++ jit fast path (`cellax.clear_caches`)."""
+    _jax.PjitFunctionCache.clear_all()
 
 
 def fastpath_data(executable, out_tree, device, n_in: int, out_avals, const_args=()):

@@ -87,7 +87,9 @@ class ShapeDtypeStruct:
 
     def __init__(self, shape, dtype, *, weak_type: bool = False, sharding=None):
         self.shape = tuple(shape)
-        self.dtype = dtypes.canonicalize_dtype(dtype) if dtype is not None else None
+        # Not canonicalized (as in JAX): ShapeDtypeStruct((2,), float64) keeps float64; the
+        # aval made from it when tracing is canonical.
+        self.dtype = np.dtype(dtype) if dtype is not None else None
         self.weak_type = weak_type
         self.sharding = sharding
 

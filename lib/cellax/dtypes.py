@@ -72,15 +72,27 @@ def default_complex_dtype() -> np.dtype:
 _python_scalar_kinds = {bool: "b", int: "i", float: "f", complex: "c"}
 
 
-def python_scalar_dtype(x) -> np.dtype:
-    kind = _python_scalar_kinds[type(x)] if type(x) in _python_scalar_kinds else None
+def python_scalar_type_dtype(t: type) -> np.dtype:
+    """The dtype a Python scalar of type `t` (bool, int, float, complex) takes."""
+    kind = _python_scalar_kinds.get(t)
     if kind is None:
-        for t, k in _python_scalar_kinds.items():
-            if isinstance(x, t):
+        for pt, k in _python_scalar_kinds.items():
+            if issubclass(t, pt):
                 kind = k
                 break
     return {"b": lambda: bool_, "i": default_int_dtype, "f": default_float_dtype,
             "c": default_complex_dtype}[kind]()
+
+
+def python_scalar_dtype(x) -> np.dtype:
+    """The dtype of the Python scalar `x`; OverflowError for an int out of its range
+    (as in JAX: with x64 off, Python ints must fit in int32)."""
+    dt = python_scalar_type_dtype(type(x))
+    if dt.kind == "i" and not isinstance(x, bool):
+        info = np.iinfo(dt)
+        if not info.min <= x <= info.max:
+            raise OverflowError(f"Python int {x} too large to convert to {dt.name}")
+    return dt
 
 
 def is_python_scalar(x) -> bool:
@@ -92,7 +104,7 @@ def check_user_dtype(dtype, fun_name: str | None = None) -> np.dtype:
     if dtype is None:
         raise ValueError("dtype must be specified.")
     if isinstance(dtype, type) and dtype in _python_scalar_kinds:
-        return python_scalar_dtype(dtype())
+        return python_scalar_type_dtype(dtype)
     try:
         np_dtype = np.dtype(dtype)
     except TypeError as e:
@@ -109,7 +121,7 @@ def dtype(x) -> np.dtype:
     if type(x) in _python_scalar_kinds:
         return python_scalar_dtype(x)
     if isinstance(x, type) and x in _python_scalar_kinds:
-        return python_scalar_dtype(x())
+        return python_scalar_type_dtype(x)
     dt = getattr(x, "dtype", None)
     if isinstance(dt, np.dtype):
         return dt if getattr(x, "aval", None) is not None else canonicalize_dtype(dt)
@@ -235,6 +247,26 @@ def promote_types(dtypes_and_weak) -> tuple[np.dtype, bool]:
     return node, False
 
 
+_WEAK_PY_TYPES = {int: WEAK_INT, float: WEAK_FLOAT, complex: WEAK_COMPLEX}
+_PY_TYPE_OF_WEAK = {WEAK_INT: int, WEAK_FLOAT: float, WEAK_COMPLEX: complex}
+
+
+def promote_types_strict(a, b) -> np.dtype:
+    """`jnp.promote_types`: the least upper bound of two dtypes on the full 64-bit lattice,
+    not canonicalized (int64 stays int64 with x64 off); the Python types int, float and
+    complex are weak, as in JAX."""
+    nodes = []
+    for t in (a, b):
+        node = _WEAK_PY_TYPES.get(t) if isinstance(t, type) else None
+        if node is None:
+            node = np.dtype(t)
+            if node not in supported_dtypes:
+                raise TypeError(f"JAX only supports number and bool dtypes, got dtype {node}")
+        nodes.append(node)
+    out = _join(True, frozenset(nodes))
+    return np.dtype(_PY_TYPE_OF_WEAK.get(out, out))
+
+
 def dtype_and_weak(x) -> tuple[np.dtype, bool]:
     aval = getattr(x, "aval", None)
     if aval is not None:
@@ -242,7 +274,7 @@ def dtype_and_weak(x) -> tuple[np.dtype, bool]:
     if type(x) in _python_scalar_kinds:
         return python_scalar_dtype(x), type(x) is not bool
     if isinstance(x, type) and x in _python_scalar_kinds:
-        return python_scalar_dtype(x()), x is not bool
+        return python_scalar_type_dtype(x), x is not bool
     return dtype(x), False
 
 

@@ -17,6 +17,7 @@ from cellax import core, dtypes
 from cellax.core import Tracer, canonicalize_shape, get_aval
 from cellax.primitives import dot as _dot
 from cellax.primitives import elementwise as _ew
+from cellax.primitives import indexing as _ix
 from cellax.primitives import reductions as _red
 from cellax.primitives import shape as _sh
 
@@ -156,7 +157,7 @@ def _py_scalar(value: np.ndarray, dtype):
     """A weakly typed scalar of `dtype`: a Python scalar when `dtype` is the default dtype of
     its kind (Python scalars are weak), else a (strong) NumPy scalar."""
     v = value.item()
-    if type(v) is not bool and dtypes.python_scalar_dtype(v) == dtype:
+    if type(v) is not bool and dtypes.python_scalar_type_dtype(type(v)) == dtype:
         return v
     return value[()]
 
@@ -341,16 +342,33 @@ def full(shape, fill_value, dtype=None, sharding=None):
     if np.shape(fill_value) != ():
         raise TypeError(f"full must be called with scalar fill_value, got fill_value.shape "
                         f"{np.shape(fill_value)}.")
-    weak = dtype is None and _is_scalar_literal(fill_value)
+    weak = dtype is None and dtypes.dtype_and_weak(fill_value)[1]
     dtype = dtypes.check_user_dtype(dtype) if dtype is not None else dtypes.dtype(fill_value)
+    return _full(shape, fill_value, dtype, weak)
+
+
+def _full(shape, fill_value, dtype, weak):
     value = convert_element_type(fill_value, dtype, weak)
+    if not shape and not isinstance(value, Tracer) and getattr(value, "aval", None) is None:
+        return _host_scalar_to_array(value, dtype, weak)
     return broadcast_in_dim(value, shape, ())
+
+
+def _host_scalar_to_array(value, dtype, weak):
+    """Eagerly, a host scalar result becomes a device array (lax functions return Arrays);
+    under a trace it stays a host value, i.e. a literal in the jaxpr, as in JAX."""
+    if core.current_trace() is not core.eval_trace:
+        return value
+    from cellax import dispatch
+    return dispatch.put(value, core.ShapedArray((), dtype, bool(weak)), None)
 
 
 def full_like(x, fill_value, dtype=None, shape=None):
     aval = get_aval(x)
-    return full(aval.shape if shape is None else shape, fill_value,
-                aval.dtype if dtype is None else dtype)
+    weak = dtype is None and aval.weak_type
+    dtype = aval.dtype if dtype is None else dtypes.check_user_dtype(dtype)
+    shape = aval.shape if shape is None else canonicalize_shape(shape, "full_like shape")
+    return _full(shape, fill_value, dtype, weak)
 
 
 def zeros_like_array(x):
@@ -455,6 +473,71 @@ def argmin(operand, axis: int, index_dtype):
 
 def stop_gradient(x):
     return x
+
+
+# ---------------------------------------------------------------------------------------
+# Gather and scatter
+
+GatherDimensionNumbers = _ix.GatherDimensionNumbers
+ScatterDimensionNumbers = _ix.ScatterDimensionNumbers
+GatherScatterMode = _ix.GatherScatterMode
+
+
+def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
+           indices_are_sorted=False, mode=None, fill_value=None):
+    parsed_mode = GatherScatterMode.from_any(
+        GatherScatterMode.PROMISE_IN_BOUNDS if mode is None else mode)
+    if parsed_mode == GatherScatterMode.FILL_OR_DROP:
+        if fill_value is None:
+            fill_value = _ix.default_fill_value(get_aval(operand).dtype)
+    else:
+        fill_value = None
+    return _ix.gather_p.bind(operand, start_indices, dimension_numbers=dimension_numbers,
+                             slice_sizes=canonicalize_shape(slice_sizes),
+                             unique_indices=bool(unique_indices),
+                             indices_are_sorted=bool(indices_are_sorted), mode=parsed_mode,
+                             fill_value=fill_value)
+
+
+def _scatter_with(prim, computation):
+    def fn(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
+           unique_indices=False, mode=None):
+        aval = core.ShapedArray((), get_aval(operand).dtype)
+        jaxpr, consts = (None, ()) if computation is None else _ix.reduction_jaxpr(
+            computation, aval)
+        return prim.bind(operand, scatter_indices, updates, update_jaxpr=jaxpr,
+                         update_consts=consts, dimension_numbers=dimension_numbers,
+                         indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                         mode=GatherScatterMode.from_any(mode))
+    fn.__name__ = fn.__qualname__ = prim.name.replace("-", "_")
+    return fn
+
+
+scatter = _scatter_with(_ix.scatter_p, None)
+scatter_add = _scatter_with(_ix.scatter_add_p, add)
+scatter_sub = _scatter_with(_ix.scatter_sub_p, sub)
+scatter_mul = _scatter_with(_ix.scatter_mul_p, mul)
+scatter_min = _scatter_with(_ix.scatter_min_p, min)
+scatter_max = _scatter_with(_ix.scatter_max_p, max)
+
+_scatter_apply_cache: dict = {}
+
+
+def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_shape=(),
+                  indices_are_sorted=False, unique_indices=False, mode=None):
+    """Replace `operand` at the indices with `func(operand)` (repeats apply repeatedly)."""
+    dtype = get_aval(operand).dtype
+    unused = full(update_shape, 0, dtype)
+    try:
+        apply = _scatter_apply_cache.setdefault(func, lambda x, _: func(x))
+    except TypeError:  # unhashable func
+        apply = lambda x, _: func(x)  # noqa: E731
+    jaxpr, consts = _ix.reduction_jaxpr(apply, core.ShapedArray((), dtype))
+    return _ix.scatter_p.bind(operand, scatter_indices, unused, update_jaxpr=jaxpr,
+                              update_consts=consts, dimension_numbers=dimension_numbers,
+                              indices_are_sorted=indices_are_sorted,
+                              unique_indices=unique_indices,
+                              mode=GatherScatterMode.from_any(mode))
 
 
 _unused = (operator, Any, Sequence, Tracer)

@@ -14,23 +14,29 @@ from cellax.numpy import _core as jnp
 from cellax.numpy import _indexing
 
 
-def _defer(op):
+_ACCEPTED = (ArrayImpl, Tracer, np.ndarray, np.generic, bool, int, float, complex)
+# Like JAX: these containers are refused with a TypeError rather than NotImplemented (so
+# `[1, 2] + x` does not fall back to list concatenation's message).
+_REJECTED = (list, tuple, set, dict)
+
+
+def _defer(op, opchar="?", swap=False):
     """Binary operator that returns NotImplemented for unknown operand types."""
     def method(self, other):
-        if not (isinstance(other, (ArrayImpl, Tracer, np.ndarray, np.generic, bool, int, float,
-                                   complex)) or hasattr(other, "__jax_array__")):
-            return NotImplemented
-        return op(self, other)
+        if hasattr(other, "__jax_array__") and not isinstance(other, (ArrayImpl, Tracer)):
+            other = other.__jax_array__()
+        if isinstance(other, _ACCEPTED):
+            return op(other, self) if swap else op(self, other)
+        if type(other) in _REJECTED:
+            a, b = (other, self) if swap else (self, other)
+            raise TypeError(f"unsupported operand type(s) for {opchar}: "
+                            f"{type(a).__name__!r} and {type(b).__name__!r}")
+        return NotImplemented
     return method
 
 
-def _rdefer(op):
-    def method(self, other):
-        if not (isinstance(other, (ArrayImpl, Tracer, np.ndarray, np.generic, bool, int, float,
-                                   complex)) or hasattr(other, "__jax_array__")):
-            return NotImplemented
-        return op(other, self)
-    return method
+def _rdefer(op, opchar="?"):
+    return _defer(op, opchar, swap=True)
 
 
 def _matmul_check(a, b):
@@ -47,6 +53,10 @@ _BINARY = {
     "matmul": _matmul_check, "and": jnp.bitwise_and, "or": jnp.bitwise_or,
     "xor": jnp.bitwise_xor, "lshift": jnp.left_shift, "rshift": jnp.right_shift,
 }
+_OPCHARS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
+            "pow": "**", "matmul": "@", "and": "&", "or": "|", "xor": "^", "lshift": "<<",
+            "rshift": ">>", "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">",
+            "ge": ">="}
 _COMPARE = {"eq": jnp.equal, "ne": jnp.not_equal, "lt": jnp.less, "le": jnp.less_equal,
             "gt": jnp.greater, "ge": jnp.greater_equal}
 
@@ -107,12 +117,12 @@ def _getitem(self, idx):
 
 def install(cls) -> None:
     for name, fn in _BINARY.items():
-        setattr(cls, f"__{name}__", _defer(fn))
-        setattr(cls, f"__r{name}__", _rdefer(fn))
+        setattr(cls, f"__{name}__", _defer(fn, _OPCHARS[name]))
+        setattr(cls, f"__r{name}__", _rdefer(fn, _OPCHARS[name]))
     for name, fn in _COMPARE.items():
-        setattr(cls, f"__{name}__", _defer(fn))
-    cls.__divmod__ = _defer(_divmod)
-    cls.__rdivmod__ = _rdefer(_divmod)
+        setattr(cls, f"__{name}__", _defer(fn, _OPCHARS[name]))
+    cls.__divmod__ = _defer(_divmod, "divmod()")
+    cls.__rdivmod__ = _rdefer(_divmod, "divmod()")
     cls.__neg__ = lambda self: jnp.negative(self)
     cls.__pos__ = lambda self: self
     cls.__abs__ = lambda self: jnp.absolute(self)

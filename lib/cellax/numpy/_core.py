@@ -3,6 +3,7 @@ ufuncs and reductions. Functions take arrays, tracers, NumPy arrays or Python sc
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any, Sequence
 
 import numpy as np
@@ -14,12 +15,48 @@ from cellax.core import Tracer, get_aval
 # ---------------------------------------------------------------------------------------
 # Dtypes exposed as in jax.numpy
 
-bool_ = np.bool_
-int8, int16, int32, int64 = np.int8, np.int16, np.int32, np.int64
-uint8, uint16, uint32, uint64 = np.uint8, np.uint16, np.uint32, np.uint64
-float16, float32, float64 = np.float16, np.float32, np.float64
-bfloat16 = dtypes.bfloat16.type
-complex64, complex128 = np.complex64, np.complex128
+
+
+class _ScalarMeta(type):
+    """JAX's scalar types: `jnp.float32(x)` makes a 0-d (or n-d) *array*, not a NumPy
+    scalar, and `jnp.float32` works wherever a dtype is expected."""
+
+    dtype: np.dtype
+
+    @property
+    def __numpy_dtype__(cls) -> np.dtype:  # NumPy >= 2.4 protocol
+        return cls.dtype
+
+    def __hash__(cls) -> int:
+        return hash(cls.dtype.type)
+
+    def __eq__(cls, other) -> bool:
+        return cls is other or cls.dtype.type == other
+
+    def __ne__(cls, other) -> bool:
+        return not cls == other
+
+    def __call__(cls, x):
+        return asarray(x, dtype=cls.dtype)
+
+    def __instancecheck__(cls, instance) -> bool:
+        return isinstance(instance, cls.dtype.type)
+
+
+def _make_scalar_type(np_type) -> _ScalarMeta:
+    t = _ScalarMeta(np.dtype(np_type).name if np_type is not np.bool_ else "bool",
+                    (object,), {"dtype": np.dtype(np_type)})
+    t.__module__ = "cellax.numpy"
+    return t
+
+
+bool_ = _make_scalar_type(np.bool_)
+int8, int16, int32, int64 = map(_make_scalar_type, (np.int8, np.int16, np.int32, np.int64))
+uint8, uint16, uint32, uint64 = map(_make_scalar_type,
+                                    (np.uint8, np.uint16, np.uint32, np.uint64))
+float16, float32, float64 = map(_make_scalar_type, (np.float16, np.float32, np.float64))
+bfloat16 = _make_scalar_type(dtypes.bfloat16)
+complex64, complex128 = map(_make_scalar_type, (np.complex64, np.complex128))
 dtype = np.dtype
 inf, nan, pi, e, euler_gamma = np.inf, np.nan, np.pi, np.e, np.euler_gamma
 newaxis = None
@@ -34,8 +71,7 @@ def result_type(*args):
 
 
 def promote_types(a, b):
-    return dtypes.promote_types([(dtypes.check_user_dtype(a), False),
-                                 (dtypes.check_user_dtype(b), False)])[0]
+    return dtypes.promote_types_strict(a, b)
 
 
 def _is_array_like(x) -> bool:
@@ -227,7 +263,7 @@ def _rank_promote(fun_name: str, *args):
     try:
         out_shape = broadcast_shapes(*shapes)
     except ValueError:
-        raise TypeError(f"{fun_name}: incompatible shapes for broadcasting: "
+        raise TypeError(f"{fun_name} got incompatible shapes for broadcasting: "
                         f"{', '.join(str(tuple(s)) for s in shapes)}.") from None
     rank = len(out_shape)
     return [a if len(s) in (0, rank) else lax.broadcast_to_rank(a, rank)
@@ -239,8 +275,11 @@ def _binary_ufunc(name: str, lax_fn, *, inexact: bool = False, bool_fn=None):
         _check_arraylike(name, x1, x2)
         x1, x2 = (promote_dtypes_inexact if inexact else promote_dtypes)(x1, x2)
         if bool_fn is not None and dtypes.dtype_and_weak(x1)[0] == dtypes.bool_:
-            return bool_fn(*_rank_promote(name, x1, x2))
-        return lax_fn(*_rank_promote(name, x1, x2))
+            return bool_fn(*_rank_promote(bool_fn.__name__, x1, x2))
+        return lax_fn(*_rank_promote(op_name, x1, x2))
+    # Broadcasting errors name the lax operation, as in JAX ("add got incompatible shapes").
+    op_name = getattr(lax_fn, "__name__", "<lambda>")
+    op_name = name if op_name == "<lambda>" else op_name
     fn.__name__ = name
     fn.__qualname__ = name
     return _eager_fast(fn)
@@ -336,17 +375,53 @@ mod = remainder
 
 def power(x1, x2, /):
     _check_arraylike("power", x1, x2)
-    if isinstance(x2, int) and not isinstance(x2, bool):
-        (x1,) = (x1,) if not isinstance(x1, (int, float, complex)) else (asarray(x1),)
-        dt = dtypes.dtype_and_weak(x1)[0]
-        if x2 >= 0 or not dtypes.is_integer(dt):
-            return lax.integer_pow(x1, x2)
-    x1, x2 = _rank_promote("power", *promote_dtypes(x1, x2))
-    dt = dtypes.dtype_and_weak(x1)[0]
+    # As in JAX: a concrete integer scalar exponent unrolls into integer_pow; integer bases
+    # use binary exponentiation; float bases with integer exponents keep the base's dtype.
+    if not isinstance(x2, Tracer) or x2.to_concrete_value() is not None:
+        try:
+            y = operator.index(x2)
+        except TypeError:
+            pass
+        else:
+            (x1,) = _promote_numeric(x1)
+            return lax.integer_pow(x1, y)
+    x1, x2 = _rank_promote("power", x1, x2)
+    p1, p2 = _promote_numeric(x1, x2)
+    dt, weak = dtypes.dtype_and_weak(p1)
     if dtypes.is_integer(dt):
-        raise NotImplementedError("power with integer array exponents is not supported yet; "
-                                  "use a Python int exponent or cast to float.")
-    return lax.pow(x1, x2)
+        return _pow_int_int(p1, p2, dt, weak)
+    d1, w1 = dtypes.dtype_and_weak(x1)
+    d2, w2 = dtypes.dtype_and_weak(x2)
+    if dtypes.is_inexact(d1) and dtypes.is_integer(d2):
+        x1 = x1 if hasattr(x1, "aval") else lax.convert_element_type(x1, d1, w1)
+        return lax.pow(x1, lax.convert_element_type(x2, d1, w2))
+    return lax.pow(p1, p2)
+
+
+pow = power  # noqa: A001
+
+
+def _promote_numeric(*args):
+    """promote_dtypes, with bool promoted to the default integer type."""
+    out = promote_dtypes(*args) if len(args) > 1 else [
+        asarray(a) if isinstance(a, (bool, int, float, complex)) else a for a in args]
+    dt, weak = dtypes.dtype_and_weak(out[0])
+    if dt == dtypes.bool_:
+        out = [lax.convert_element_type(a, dtypes.default_int_dtype(), weak) for a in out]
+    return out
+
+
+def _pow_int_int(x1, x2, dt, weak):
+    x1, x2 = broadcast_arrays(x1, x2)
+    zero = lax.convert_element_type(0, dt, weak)
+    one = lax.convert_element_type(1, dt, weak)
+    # pow(0, y) is 0 for y != 0 and 1 for y == 0.
+    acc = where(lax.bitwise_and(lax.eq(x1, zero), lax.ne(x2, zero)), zero, one)
+    for _ in range(6):  # more bits would overflow for any |x1| > 1
+        acc = where(lax.ne(lax.bitwise_and(x2, one), zero), lax.mul(acc, x1), acc)
+        x1 = lax.mul(x1, x1)
+        x2 = lax.shift_right_logical(x2, one)
+    return acc
 
 
 negative = _unary_ufunc("negative", lax.neg)
@@ -386,7 +461,9 @@ imag = _unary_ufunc("imag", lambda x: lax.imag(x) if get_aval(x).dtype.kind == "
                     else zeros_like(x))
 conjugate = conj = _unary_ufunc("conjugate", lambda x: lax.conj(x) if get_aval(
     x).dtype.kind == "c" else x)
-square = _unary_ufunc("square", lambda x: lax.integer_pow(x, 2))
+square = _unary_ufunc("square", lambda x: lax.square(
+    x if get_aval(x).dtype != dtypes.bool_ else
+    lax.convert_element_type(x, dtypes.default_int_dtype())))
 reciprocal = _unary_ufunc("reciprocal", lambda x: lax.integer_pow(x, -1), inexact=True)
 
 
@@ -414,7 +491,20 @@ def round(a, decimals=0, out=None):  # noqa: A001
 around = round
 
 
-def clip(arr, min=None, max=None):  # noqa: A002
+_JITTED: dict = {}
+
+
+def _jitted(fn):
+    """`fn` under `jit`, made on first use. JAX stages some jnp functions as an inner
+    `jit[name=...]` equation (and `make_jaxpr` shows it); these do the same."""
+    f = _JITTED.get(fn)
+    if f is None:
+        from cellax.api import jit
+        f = _JITTED[fn] = jit(fn)
+    return f
+
+
+def _clip(arr, min=None, max=None):  # noqa: A002
     if min is not None:
         arr = maximum(min, arr)
     if max is not None:
@@ -422,20 +512,34 @@ def clip(arr, min=None, max=None):  # noqa: A002
     return arr
 
 
+_clip.__name__ = _clip.__qualname__ = "clip"
+
+
+def clip(arr, min=None, max=None):  # noqa: A002
+    _check_arraylike("clip", arr)
+    return _jitted(_clip)(arr, min, max)
+
+
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     if x is None and y is None:
         raise NotImplementedError("the one-argument form of jnp.where (nonzero) is not "
                                   "supported yet; use jnp.where(cond, x, y).")
     if x is None or y is None:
-        raise ValueError("Either both or neither of the x and y arguments should be provided "
-                         "to jax.numpy.where, got x={x} and y={y}.")
+        raise ValueError(f"Either both or neither of the x and y arguments should be provided "
+                         f"to jax.numpy.where, got {x} and {y}.")
     _check_arraylike("where", condition, x, y)
-    condition = _as_bool(asarray(condition) if not isinstance(condition, (
-        ArrayImpl, Tracer)) else condition)
+    return _jitted(_where)(condition, x, y)
+
+
+def _where(condition, x, y):
+    condition = _as_bool(condition)
     x, y = promote_dtypes(x, y)
-    shape = broadcast_shapes(np.shape(condition) if not hasattr(condition, "aval") else
-                             condition.aval.shape, _shape(x), _shape(y))
-    condition, x, y = (broadcast_to(v, shape) for v in (condition, x, y))
+    if ndim(condition) == 0:  # select takes a scalar predicate as it is
+        x, y = broadcast_arrays(x, y)
+    else:
+        condition, x, y = broadcast_arrays(condition, x, y)
+    if 0 in _shape(x):
+        return x
     return lax.select(condition, x, y)
 
 
@@ -646,10 +750,7 @@ def _reduction_axes(a, axis) -> tuple[int, ...]:
 def _keepdims(out, a, axes, keepdims):
     if not keepdims:
         return out
-    s = list(_shape(a))
-    for ax in axes:
-        s[ax] = 1
-    return lax.reshape(out, tuple(s))
+    return lax.expand_dims(out, tuple(axes))  # broadcast_in_dim, as JAX stages it
 
 
 def _reduce(name, lax_fn, a, axis, dtype, keepdims, where, initial, bool_op=None,
@@ -660,6 +761,8 @@ def _reduce(name, lax_fn, a, axis, dtype, keepdims, where, initial, bool_op=None
         raise NotImplementedError(f"jnp.{name}(where=...) is not supported yet")
     axes = _reduction_axes(a, axis)
     dt = get_aval(a).dtype
+    if get_aval(a).weak_type:  # reductions return strongly typed results, as in JAX
+        a = lax.convert_element_type(a, dt, False)
     if dtype is not None:
         a = lax.convert_element_type(a, dtypes.check_user_dtype(dtype, name))
     elif promote_int and dt.kind in "bi" and dt.itemsize < dtypes.default_int_dtype().itemsize:
@@ -707,7 +810,7 @@ amax, amin = max, min
 def _check_empty_reduction(name, a, axis):
     s = _shape(a)
     axes = _reduction_axes(a, axis)
-    if any(s[ax] == 0 for ax in axes):
+    if builtins.any(s[ax] == 0 for ax in axes):
         raise ValueError(f"zero-size array to reduction operation {name} which has no "
                          f"identity")
 
@@ -772,47 +875,97 @@ def argmin(a, axis=None, out=None, keepdims=False):
 # Linear algebra basics
 
 
+def _dot_result_type(name, a, b, preferred_element_type):
+    """(dtype, weak) of a product: JAX multiplies in the promoted dtype, given to
+    dot_general as preferred_element_type, without converting the operands first."""
+    if preferred_element_type is None:
+        return dtypes.promote_types([dtypes.dtype_and_weak(a), dtypes.dtype_and_weak(b)])
+    return dtypes.check_user_dtype(preferred_element_type, name), False
+
+
 def dot(a, b, *, precision=None, preferred_element_type=None):
-    _check_arraylike("dot", a, b)
-    a, b = promote_dtypes(a, b)
-    a, b = (asarray(x) if not isinstance(x, (ArrayImpl, Tracer)) else x for x in (a, b))
+    _check_arraylike("dot", a, b)  # scalars stay literals, as under JAX's inline jit
+    dt, weak = _dot_result_type("dot", a, b, preferred_element_type)
     na, nb = ndim(a), ndim(b)
     if na == 0 or nb == 0:
-        return multiply(a, b)
-    contract_b = 0 if nb == 1 else nb - 2
-    if _shape(a)[-1] != _shape(b)[contract_b]:
-        raise TypeError(f"dot_general requires contracting dimensions to have the same shape, "
-                        f"got ({_shape(a)[-1]},) and ({_shape(b)[contract_b]},).")
-    return lax.dot_general(a, b, (([na - 1], [contract_b]), ([], [])), precision,
-                           preferred_element_type)
+        contract = ((), ())
+    else:
+        contract_b = 0 if nb == 1 else nb - 2
+        if _shape(a)[-1] != _shape(b)[contract_b]:
+            raise TypeError(f"dot_general requires contracting dimensions to have the same "
+                            f"shape, got ({_shape(a)[-1]},) and ({_shape(b)[contract_b]},).")
+        contract = ((na - 1,), (contract_b,))
+    out = lax.dot_general(a, b, (contract, ((), ())), precision, dt)
+    return lax.convert_element_type(out, dt, weak)
 
 
 def matmul(a, b, *, precision=None, preferred_element_type=None):
-    _check_arraylike("matmul", a, b)
-    a, b = promote_dtypes(a, b)
-    a, b = (asarray(x) if not isinstance(x, (ArrayImpl, Tracer)) else x for x in (a, b))
-    na, nb = ndim(a), ndim(b)
-    if na == 0 or nb == 0:
-        raise ValueError(f"matmul: input operands must have at least 1 dimension; got shapes "
-                         f"{_shape(a)} and {_shape(b)}")
-    a2 = expand_dims(a, 0) if na == 1 else a
-    b2 = expand_dims(b, -1) if nb == 1 else b
-    sa, sb = _shape(a2), _shape(b2)
-    if sa[-1] != sb[-2]:
-        raise TypeError(f"matmul: contracting dimensions must match; got shapes {_shape(a)} "
-                        f"and {_shape(b)}")
-    batch = broadcast_shapes(sa[:-2], sb[:-2])
-    a2 = broadcast_to(a2, batch + sa[-2:])
-    b2 = broadcast_to(b2, batch + sb[-2:])
-    nbatch = len(batch)
-    bdims = list(range(nbatch))
-    out = lax.dot_general(a2, b2, (([nbatch + 1], [nbatch]), (bdims, bdims)), precision,
-                          preferred_element_type)
-    if na == 1:
-        out = lax.squeeze(out, (nbatch,))
-    if nb == 1:
-        out = lax.squeeze(out, (ndim(out) - 1,))
-    return out
+    _check_arraylike("matmul", a, b)  # scalars stay literals, as under JAX's inline jit
+    for i, x in enumerate((a, b)):
+        if ndim(x) < 1:
+            raise ValueError(f"matmul input operand {i} must have ndim at least 1, but it "
+                             f"has ndim {ndim(x)}")
+    dt, weak = _dot_result_type("matmul", a, b, preferred_element_type)
+    sa, sb = _shape(a), _shape(b)
+    a_mat, b_mat = len(sa) > 1, len(sb) > 1
+    # Leading (batch) dimensions, aligned from the right; None where an operand has none.
+    ba, bb = (sa[:-2] if a_mat else ()), (sb[:-2] if b_mat else ())
+    nbatch = builtins.max(len(ba), len(bb))
+    ba = (None,) * (nbatch - len(ba)) + tuple(ba)
+    bb = (None,) * (nbatch - len(bb)) + tuple(bb)
+    # Staged as JAX does: size-1 batch dims squeezed (re-inserted at the end when both
+    # sides have one), unmatched ones kept as free dims, then one dot_general and a
+    # transpose into broadcast order.
+    a_dims = b_dims = 0  # dims of a / b seen so far
+    a_squeeze, b_squeeze, both_ones, a_batch, b_batch = [], [], [], [], []
+    out_batch, out_a, out_b = [], [], []  # output positions of dot_general's result dims
+    for i, (da, db) in enumerate(zip(ba, bb)):
+        if da is None:
+            out_b.append(i)
+            b_dims += 1
+        elif db is None:
+            out_a.append(i)
+            a_dims += 1
+        elif da == 1 and db == 1:
+            a_squeeze.append(a_dims)
+            b_squeeze.append(b_dims)
+            both_ones.append(i)
+            a_dims += 1
+            b_dims += 1
+        elif da == 1:
+            a_squeeze.append(a_dims)
+            out_b.append(i)
+            a_dims += 1
+            b_dims += 1
+        elif db == 1:
+            b_squeeze.append(b_dims)
+            out_a.append(i)
+            a_dims += 1
+            b_dims += 1
+        elif da == db:
+            a_batch.append(a_dims - len(a_squeeze))
+            b_batch.append(b_dims - len(b_squeeze))
+            out_batch.append(i)
+            a_dims += 1
+            b_dims += 1
+        else:
+            raise ValueError(f"Incompatible types for matmul arguments: {get_aval(a)} and "
+                             f"{get_aval(b)}")
+    if a_mat:
+        out_a.append(nbatch)
+    if b_mat:
+        out_b.append(nbatch + a_mat)
+    a = lax.squeeze(a, a_squeeze)
+    b = lax.squeeze(b, b_squeeze)
+    ca, cb = ndim(a) - 1, ndim(b) - 1 - b_mat
+    if _shape(a)[ca] != _shape(b)[cb]:
+        raise TypeError(f"dot_general requires contracting dimensions to have the same shape, "
+                        f"got ({_shape(a)[ca]},) and ({_shape(b)[cb]},).")
+    out = lax.dot_general(a, b, (((ca,), (cb,)), (a_batch, b_batch)), precision, dt)
+    out = lax.transpose(out, np.argsort(out_batch + out_a + out_b))
+    if both_ones:
+        out = lax.expand_dims(out, tuple(both_ones))
+    return lax.convert_element_type(out, dt, weak)
 
 
 def vdot(a, b):

@@ -1,163 +1,1044 @@
-"""NumPy-style indexing (`x[...]`) and functional updates (`x.at[...].set(...)`)."""
+"""NumPy-style indexing (`x[idx]`) and functional updates (`x.at[idx].set(y)`), as JAX does
+them (a port of `jax._src.numpy.indexing` and `jax._src.ops.scatter`).
+
+`x[idx]` first tries static slicing (`slice`/`rev`/`squeeze`/`broadcast_in_dim`), then a
+`dynamic_slice` (traced scalar indices), then a `gather` (integer and boolean arrays);
+the same primitives JAX stages. `x.at[idx].<op>(y)` always lowers to a scatter.
+
+Out-of-bounds indices follow JAX: reads clamp (or fill, with `mode="fill"`), updates
+are dropped (or clamped, with `mode="clip"`). Index arithmetic on host values (Python
+ints, NumPy arrays) is done with NumPy when running eagerly, and staged with lax
+operations under a trace so that jaxprs match JAX's.
+"""
 from __future__ import annotations
+
+import enum
+import operator
+import warnings
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from cellax import core, lax
+from cellax import core, dtypes, lax
+from cellax.backend import ArrayImpl
 from cellax.core import Tracer, get_aval
+from cellax.errors import NonConcreteBooleanIndexError
+from cellax.lax import GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers
+
+_HOST = (np.ndarray, np.generic, int, float, bool, complex)
+
+# ---------------------------------------------------------------------------------------
+# Small helpers: host-or-lax arithmetic on index values
 
 
-def _is_int_index(i) -> bool:
-    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+def _is_array(x) -> bool:
+    return isinstance(x, (ArrayImpl, Tracer, np.ndarray))
 
 
-def getitem(x, idx):
-    if not isinstance(idx, tuple):
-        idx = (idx,)
-    aval = get_aval(x)
-    # Expand the Ellipsis into full slices.
-    n_real = sum(1 for i in idx if i is not None and i is not Ellipsis)
-    if sum(1 for i in idx if i is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    if n_real > aval.ndim:
-        raise IndexError(f"Too many indices: {aval.ndim}-dimensional array indexed with "
-                         f"{n_real} regular indices.")
-    expanded = []
-    for i in idx:
-        if i is Ellipsis:
-            expanded.extend([slice(None)] * (aval.ndim - n_real))
-        else:
-            expanded.append(i)
-    expanded.extend([slice(None)] * (aval.ndim - sum(1 for i in expanded if i is not None)))
-    if all(i is None or isinstance(i, slice) or _is_int_index(i) for i in expanded):
-        return _static_index(x, aval, expanded)
-    if all(i is None or isinstance(i, slice) or _is_int_index(i) or _is_scalar_traced_int(i)
-           for i in expanded):
-        return _dynamic_index(x, aval, expanded)
-    raise NotImplementedError(
-        f"Indexing with {tuple(type(i).__name__ for i in idx)} is not supported yet: use "
-        "integers, slices, None and Ellipsis.")
+def _fold(*xs) -> bool:
+    """Compute on the host: all inputs are host values and nothing is being traced."""
+    return core.current_trace() is core.eval_trace and all(isinstance(x, _HOST) for x in xs)
 
 
-def _is_scalar_traced_int(i) -> bool:
-    aval = getattr(i, "aval", None)
-    return aval is not None and aval.shape == () and aval.dtype.kind in "iu"
+def _shape(x) -> tuple[int, ...]:
+    aval = getattr(x, "aval", None)
+    return aval.shape if aval is not None else np.shape(x)
 
 
-def _static_index(x, aval, expanded):
-    starts, limits, strides, squeeze_dims, rev_dims = [], [], [], [], []
-    new_axes = []
-    dim = 0
-    out_pos = 0
-    for i in expanded:
-        if i is None:
-            new_axes.append(out_pos)
-            out_pos += 1
-            continue
-        size = aval.shape[dim]
-        if _is_int_index(i):
-            j = int(i)
-            if not -size <= j < size:
-                raise IndexError(f"index {j} is out of bounds for axis {dim} with size {size}")
-            j %= size
-            starts.append(j)
-            limits.append(j + 1)
-            strides.append(1)
-            squeeze_dims.append(dim)
-        else:
-            start, stop, step = i.indices(size)
-            if step > 0:
-                starts.append(start)
-                limits.append(max(stop, start))
-                strides.append(step)
-            else:
-                n = len(range(start, stop, step))
-                # Reverse, then take a forward slice of the reversed axis.
-                rev_start = size - 1 - start
-                starts.append(rev_start)
-                limits.append(rev_start + (n - 1) * (-step) + 1 if n else rev_start)
-                strides.append(-step)
-                rev_dims.append(dim)
-            out_pos += 1
-        dim += 1
-    if rev_dims:
-        x = lax.rev(x, rev_dims)
-    if (starts != [0] * aval.ndim or limits != list(aval.shape)
-            or any(s != 1 for s in strides)):
-        x = lax.slice(x, starts, limits, strides if any(s != 1 for s in strides) else None)
-    if squeeze_dims:
-        x = lax.squeeze(x, squeeze_dims)
-    if new_axes:
-        x = lax.expand_dims(x, new_axes)
+def _ndim(x) -> int:
+    return len(_shape(x))
+
+
+def _dtype(x) -> np.dtype:
+    return dtypes.dtype(x)
+
+
+def _asarray(x):
+    """An index value as an array: tracers, device arrays and (weakly typed) Python scalars
+    pass; other host values become NumPy arrays of the canonical dtype when running eagerly
+    (index arithmetic then stays on the host) and device arrays under a trace (so that the
+    arithmetic is staged, as in JAX)."""
+    if isinstance(x, (ArrayImpl, Tracer)) or type(x) in (int, float, bool, complex):
+        return x
+    if (isinstance(x, (list, tuple)) and _contains_array(x)) or (
+            isinstance(x, (list, tuple)) and not _fold()):
+        from cellax.numpy import _core as jnp
+        return jnp.asarray(x)
+    value = np.asarray(x)
+    if value.dtype == object:
+        raise TypeError(f"Cannot convert index {x!r} to an array")
+    return value.astype(dtypes.canonicalize_dtype(value.dtype), copy=False)
+
+
+def _contains_array(seq) -> bool:
+    for x in seq:
+        if isinstance(x, (Tracer, ArrayImpl)):
+            return True
+        if isinstance(x, (list, tuple)) and _contains_array(x):
+            return True
+    return False
+
+
+def _convert(x, dtype):
+    dtype = np.dtype(dtype)
+    if isinstance(x, np.ndarray):
+        if x.dtype == dtype:
+            return x
+        if _fold(x):
+            return x.astype(dtype)
+        from cellax.numpy import _core as jnp
+        x = jnp.asarray(x)  # a staged conversion, as JAX's (of a device array)
+    if isinstance(x, (np.generic, int, bool)):
+        return np.asarray(x, dtype)
+    return lax.convert_element_type(x, dtype)
+
+
+def _expand_dims(x, dims):
+    if not dims:
+        return x
+    if _fold(x):
+        return np.expand_dims(np.asarray(x), tuple(dims))
+    return lax.expand_dims(x, tuple(dims))
+
+
+def _broadcast_in_dim(x, shape, dims):
+    shape = tuple(shape)
+    if _fold(x):
+        x = np.asarray(x)
+        expanded = [1] * len(shape)
+        for s, d in zip(x.shape, dims):
+            expanded[d] = s
+        return np.broadcast_to(x.reshape(expanded), shape)
+    return lax.broadcast_in_dim(x, shape, tuple(dims))
+
+
+def _broadcast_to(x, shape):
+    shape = tuple(shape)
+    nd = _ndim(x)
+    if _shape(x) == shape:
+        return x
+    return _broadcast_in_dim(x, shape, range(len(shape) - nd, len(shape)))
+
+
+def _broadcast_arrays(*args):
+    shapes = [_shape(a) for a in args]
+    if not shapes or all(s == shapes[0] for s in shapes):
+        return list(args)
+    from cellax.numpy import _core as jnp
+    result = jnp.broadcast_shapes(*shapes)
+    return [_broadcast_to(a, result) for a in args]
+
+
+def _normalize_array_index(index, size: int):
+    """`index + size` where `index < 0` (unsigned indices pass through)."""
+    dt = _dtype(index)
+    if dt.kind == "u":
+        return index
+    if _fold(index):
+        index = np.asarray(index)
+        return np.where(index < 0, index + np.asarray(size, index.dtype), index)
+    aval = get_aval(index)
+    # lax._const: a weakly typed scalar example keeps the constant weak.
+    size_c = int(size) if (aval.weak_type and aval.ndim == 0) else np.asarray(size, dt)[()]
+    if isinstance(index, np.ndarray):
+        neg = index < 0  # NumPy, as in JAX: a host constant
+    else:
+        neg = lax.lt(index, dt.type(0))
+    return lax.select(neg, lax.add(index, size_c), index)
+
+
+def _index_dtype_for_shape(shape) -> np.dtype:
+    if any(d > np.iinfo(np.int32).max for d in shape):
+        return np.dtype(np.int64)
+    return np.dtype(np.int32)
+
+
+def _slice_elt(v):
+    if v is None:
+        return None
+    return operator.index(v)  # TypeError for traced or non-integer entries
+
+
+def _slice_indices(s: slice, size: int) -> tuple[int, int, int]:
+    return slice(_slice_elt(s.start), _slice_elt(s.stop), _slice_elt(s.step)).indices(size)
+
+
+def _canonicalize_slice(s: slice, axis_size: int) -> tuple[int, int, int]:
+    """(start, step, size) of `x[s]` along an axis of `axis_size` (JAX's core helper)."""
+    step = _slice_elt(s.step) if s.step is not None else 1
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    step_gt_0 = step > 0
+
+    def clamp_index(i):
+        if i >= 0:
+            return min(axis_size, i) if step_gt_0 else min(axis_size - 1, i)
+        return max(0, axis_size + i) if step_gt_0 else max(-1, axis_size + i)
+
+    start = (0 if step_gt_0 else axis_size - 1) if s.start is None else clamp_index(
+        _slice_elt(s.start))
+    stop = (axis_size if step_gt_0 else -1) if s.stop is None else clamp_index(
+        _slice_elt(s.stop))
+    gap = step if step_gt_0 else -step
+    distance = (stop - start) if step_gt_0 else (start - stop)
+    return start, step, max(0, distance + gap - 1) // gap
+
+
+def _is_concrete(x) -> bool:
+    if isinstance(x, Tracer):
+        return x.to_concrete_value() is not None
+    return True
+
+
+def _concrete_value(x):
+    if isinstance(x, Tracer):
+        return x.to_concrete_value()
     return x
 
 
-def _dynamic_index(x, aval, expanded):
-    starts, sizes, squeeze_dims, new_axes = [], [], [], []
-    dim, out_pos = 0, 0
-    static = []
-    for i in expanded:
-        if i is None:
-            new_axes.append(out_pos)
-            out_pos += 1
-            continue
-        size = aval.shape[dim]
-        if isinstance(i, slice):
-            static.append((dim, i))
-            starts.append(np.int32(0))
-            sizes.append(size)
-            out_pos += 1
-        else:
-            j = i
-            if _is_int_index(j):
-                j = np.int32(int(j) % size)
+# ---------------------------------------------------------------------------------------
+# Parsing indices
+
+
+class IndexType(enum.Enum):
+    NONE = "none"
+    SLICE = "slice"
+    ELLIPSIS = "ellipsis"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    ARRAY = "array"
+
+    @classmethod
+    def from_index(cls, idx) -> IndexType:
+        if idx is None:
+            return cls.NONE
+        if idx is Ellipsis:
+            return cls.ELLIPSIS
+        if isinstance(idx, slice):
+            return cls.SLICE
+        if _is_integer_index(idx):
+            return cls.INTEGER
+        if _is_boolean_index(idx):
+            return cls.BOOLEAN
+        if isinstance(idx, (ArrayImpl, Tracer, np.ndarray)):
+            if dtypes.issubdtype(idx.dtype, np.integer):
+                return cls.ARRAY
+            raise TypeError(f"Indexer must have integer or boolean type, got indexer with "
+                            f"type {idx.dtype}")
+        if isinstance(idx, str):
+            raise TypeError(f"JAX does not support string indexing; got idx={idx!r}")
+        if isinstance(idx, Sequence):
+            if not idx:  # empty indices default to float, so special-case this.
+                return cls.ARRAY
+            dt = _sequence_dtype(idx)
+            if dt == dtypes.bool_:
+                return cls.BOOLEAN
+            if dtypes.issubdtype(dt, np.integer):
+                return cls.ARRAY
+            raise TypeError(f"Indexer must have integer or boolean type, got indexer with "
+                            f"type {dt}")
+        if isinstance(idx, (float, complex, np.generic)):
+            raise TypeError(f"Indexer must have integer or boolean type, got indexer with "
+                            f"type {np.dtype(type(idx))}")
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), newaxis (`None`)"
+                         f" and integer or boolean arrays are valid indices. Got {idx}")
+
+
+def _sequence_dtype(seq) -> np.dtype:
+    if not _contains_array(seq):
+        value = np.asarray(seq)
+        if value.dtype == object:
+            raise TypeError(f"Cannot convert index {seq!r} to an array")
+        return dtypes.canonicalize_dtype(value.dtype)
+    leaves: list = []
+
+    def collect(s):
+        for x in s:
+            if isinstance(x, (list, tuple)):
+                collect(x)
             else:
-                j = lax.select(lax.lt(j, lax.convert_element_type(0, j.aval.dtype)),
-                               lax.add(j, lax.convert_element_type(size, j.aval.dtype)), j)
-            starts.append(j)
-            sizes.append(1)
-            squeeze_dims.append(dim)
-        dim += 1
-    idx_dt = np.int32
-    starts = [lax.convert_element_type(s, idx_dt) if hasattr(s, "aval") else s for s in starts]
-    out = lax.dynamic_slice(x, starts, sizes)
-    # Apply the static slices on the kept dimensions.
-    full = [slice(None) if d not in dict(static) else dict(static)[d] for d in range(aval.ndim)]
-    out = _static_index(out, get_aval(out), [slice(None) if d in squeeze_dims else full[d]
-                                             for d in range(aval.ndim)])
-    if squeeze_dims:
-        out = lax.squeeze(out, squeeze_dims)
-    if new_axes:
-        out = lax.expand_dims(out, new_axes)
-    return out
+                leaves.append(x)
+    collect(seq)
+    return dtypes.result_type(*leaves)
+
+
+def _is_integer_index(idx) -> bool:
+    return isinstance(idx, (int, np.integer)) and not isinstance(idx, (bool, np.bool_))
+
+
+def _is_scalar(x) -> bool:
+    return np.isscalar(x) or (isinstance(x, (np.ndarray, ArrayImpl, Tracer)) and _ndim(x) == 0)
+
+
+def _is_boolean_index(i) -> bool:
+    try:
+        aval = get_aval(i)
+    except TypeError:
+        aval = None
+    return ((aval is not None and aval.dtype == dtypes.bool_)
+            or (isinstance(i, list) and bool(i)
+                and all(_is_scalar(e) and _dtype(e) == dtypes.bool_ for e in i)))
+
+
+class ParsedIndex(NamedTuple):
+    index: Any
+    typ: IndexType
+    consumed_axes: tuple[int, ...]
+
+
+def _parse_indices(indices: tuple, shape: tuple[int, ...]) -> list[ParsedIndex]:
+    dimensions_consumed: list[int] = []
+    ellipses_indices: list[int] = []
+    index_types: list[IndexType] = []
+    for i, idx in enumerate(indices):
+        typ = IndexType.from_index(idx)
+        index_types.append(typ)
+        if typ == IndexType.NONE:
+            dimensions_consumed.append(0)
+        elif typ == IndexType.ELLIPSIS:
+            dimensions_consumed.append(0)
+            ellipses_indices.append(i)
+        elif typ == IndexType.BOOLEAN:
+            dimensions_consumed.append(len(_shape(idx)) if not isinstance(idx, list)
+                                       else np.ndim(idx))
+        else:
+            dimensions_consumed.append(1)
+    if len(ellipses_indices) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    total_consumed = sum(dimensions_consumed)
+    if total_consumed > len(shape):
+        raise IndexError(f"Too many indices: array is {len(shape)}-dimensional,"
+                         f" but {total_consumed} were indexed")
+    if ellipses_indices:
+        dimensions_consumed[ellipses_indices[0]] = len(shape) - total_consumed
+    result: list[ParsedIndex] = []
+    current_dim = 0
+    for index, typ, n_consumed in zip(indices, index_types, dimensions_consumed):
+        consumed_axes = tuple(range(current_dim, current_dim + n_consumed))
+        current_dim += len(consumed_axes)
+        result.append(ParsedIndex(index, typ, consumed_axes))
+    return result
+
+
+def _should_unpack_list_index(x) -> bool:
+    return ((isinstance(x, (np.ndarray, ArrayImpl, Tracer)) and _ndim(x) != 0)
+            or isinstance(x, (Sequence, slice)) or x is Ellipsis or x is None)
+
+
+def eliminate_deprecated_list_indexing(idx) -> tuple:
+    if not isinstance(idx, tuple):
+        if isinstance(idx, Sequence) and not isinstance(idx, str):
+            if any(_should_unpack_list_index(i) for i in idx):
+                msg = ("Using a non-tuple sequence for multidimensional indexing is not "
+                       "allowed; use `arr[tuple(seq)]` instead of `arr[seq]`. See "
+                       "https://github.com/jax-ml/jax/issues/4564 for more information.")
+            else:
+                msg = ("Using a non-tuple sequence for multidimensional indexing is not "
+                       "allowed; use `arr[array(seq)]` instead of `arr[seq]`. See "
+                       "https://github.com/jax-ml/jax/issues/4564 for more information.")
+            raise TypeError(msg)
+        idx = (idx,)
+    return idx
+
+
+class _StaticSliceIndexer(NamedTuple):
+    start_indices: list
+    limit_indices: list
+    strides: list | None
+    rev_axes: list
+    squeeze_axes: list
+    newaxis_dims: list
+
+    def is_trivial_slice(self, arr_shape) -> bool:
+        if self.strides is not None or len(arr_shape) != len(self.start_indices):
+            return False
+        return all((start, stop) == (0, size) for start, stop, size in
+                   zip(self.start_indices, self.limit_indices, arr_shape))
+
+
+class _DynamicSliceIndexer(NamedTuple):
+    start_indices: list
+    slice_sizes: list
+    rev_axes: list
+    squeeze_axes: list
+    newaxis_dims: list
+    trivial_slicing: bool
+    normalize_indices: bool
+
+
+class _GatherIndexer(NamedTuple):
+    slice_shape: Sequence[int]          # the shape of the result of x[idx]
+    gather_slice_shape: Sequence[int]   # slice_sizes of the gather
+    gather_indices: Any
+    dnums: GatherDimensionNumbers
+    unique_indices: bool
+    indices_are_sorted: bool
+    reversed_y_dims: Sequence[int]      # negative-stride slices, reversed after the gather
+    newaxis_dims: Sequence[int]         # `None` axes: inserted for gathers, removed for scatters
+    scalar_bool_dims: Sequence[int]     # scalar-boolean axes, inserted before indexing
+
+
+class NDIndexer:
+    """A user index parsed against the shape of the array it indexes."""
+
+    __slots__ = ("shape", "indices")
+
+    def __init__(self, shape, indices: list[ParsedIndex]):
+        self.shape = tuple(shape)
+        self.indices = list(indices)
+
+    @classmethod
+    def from_raw_indices(cls, indices, shape) -> NDIndexer:
+        indices = eliminate_deprecated_list_indexing(indices)
+        return cls(shape, _parse_indices(indices, tuple(shape)))
+
+    def validate_static_indices(self, normalize_indices: bool = True) -> None:
+        for idx in self.indices:
+            if idx.typ == IndexType.INTEGER:
+                i = operator.index(idx.index)
+                axis, = idx.consumed_axes
+                size = self.shape[axis]
+                normed = i + size if normalize_indices and i < 0 else i
+                if not 0 <= normed < size:
+                    raise IndexError(f"index {i} out of bounds for axis {axis} with size "
+                                     f"{size} (normalize_indices={normalize_indices})")
+
+    def validate_slices(self) -> None:
+        for position, idx in enumerate(self.indices):
+            if idx.typ == IndexType.SLICE:
+                s = idx.index
+                if not all(v is None or _is_concrete(v) for v in (s.start, s.stop, s.step)):
+                    raise IndexError(f"Slice entries must be static integers. Got {s} at "
+                                     f"position {position}")
+
+    def expand_bool_indices(self) -> NDIndexer:
+        """Boolean arrays become the integer arrays of their nonzero positions (they must be
+        concrete); scalar booleans stay."""
+        expanded: list[ParsedIndex] = []
+        for position, idx in enumerate(self.indices):
+            if idx.typ != IndexType.BOOLEAN:
+                expanded.append(idx)
+                continue
+            if not _is_concrete(idx.index):
+                raise NonConcreteBooleanIndexError(idx.index)
+            value = np.asarray(_concrete_value(idx.index))
+            if value.ndim == 0:
+                expanded.append(ParsedIndex(bool(value), idx.typ, ()))
+                continue
+            expected_shape = [self.shape[i] for i in idx.consumed_axes]
+            if not all(s1 in (0, s2) for s1, s2 in zip(value.shape, expected_shape)):
+                raise IndexError("boolean index did not match shape of indexed array in index"
+                                 f" {position}: got {value.shape}, expected {expected_shape}")
+            where = np.where(value)
+            expanded.extend(ParsedIndex(i, IndexType.ARRAY, (axis,))
+                            for i, axis in zip(where, idx.consumed_axes))
+        return NDIndexer(self.shape, expanded)
+
+    def expand_scalar_bool_indices(self) -> NDIndexer:
+        new_shape = list(self.shape)
+        new_indices = list(self.indices)
+        current_dim = 0
+        for i, idx in enumerate(self.indices):
+            if idx.typ == IndexType.BOOLEAN and np.ndim(idx.index) == 0:
+                new_shape.insert(i, 1)
+                new_indices[i] = ParsedIndex(np.arange(int(idx.index)), IndexType.ARRAY,
+                                             (current_dim,))
+                current_dim += 1
+            else:
+                n = len(idx.consumed_axes)
+                new_indices[i] = ParsedIndex(idx.index, idx.typ,
+                                             tuple(range(current_dim, current_dim + n)))
+                current_dim += n
+        return NDIndexer(new_shape, new_indices)
+
+    def convert_sequences_to_arrays(self) -> NDIndexer:
+        return NDIndexer(self.shape, [
+            ParsedIndex(_asarray(idx.index), idx.typ, idx.consumed_axes)
+            if isinstance(idx.index, Sequence) else idx for idx in self.indices])
+
+    def expand_ellipses(self) -> NDIndexer:
+        expanded: list[ParsedIndex] = []
+        consumed = 0
+        for idx in self.indices:
+            consumed += len(idx.consumed_axes)
+            if idx.typ == IndexType.ELLIPSIS:
+                expanded.extend(ParsedIndex(slice(None), IndexType.SLICE, (axis,))
+                                for axis in idx.consumed_axes)
+            else:
+                expanded.append(idx)
+        expanded.extend(ParsedIndex(slice(None), IndexType.SLICE, (axis,))
+                        for axis in range(consumed, len(self.shape)))
+        return NDIndexer(self.shape, expanded)
+
+    def normalize_indices(self) -> NDIndexer:
+        new: list[ParsedIndex] = []
+        for idx in self.indices:
+            if idx.typ == IndexType.INTEGER:
+                axis, = idx.consumed_axes
+                size = self.shape[axis]
+                if isinstance(idx.index, np.unsignedinteger):
+                    normed = idx.index
+                else:
+                    normed = idx.index + size if idx.index < 0 else idx.index
+                new.append(ParsedIndex(normed, idx.typ, idx.consumed_axes))
+            elif idx.typ == IndexType.ARRAY:
+                axis, = idx.consumed_axes
+                new.append(ParsedIndex(_normalize_array_index(idx.index, self.shape[axis]),
+                                       idx.typ, idx.consumed_axes))
+            else:
+                new.append(idx)
+        return NDIndexer(self.shape, new)
+
+    def to_static_slice(self, *, normalize_indices: bool = True,
+                        mode=None) -> _StaticSliceIndexer:
+        parsed_mode = (GatherScatterMode.PROMISE_IN_BOUNDS if mode is None
+                       else GatherScatterMode.from_any(mode))
+        if parsed_mode not in (GatherScatterMode.PROMISE_IN_BOUNDS, GatherScatterMode.CLIP):
+            raise ValueError("static_slice requires mode='promise_in_bounds' or mode='clip'")
+        if parsed_mode == GatherScatterMode.PROMISE_IN_BOUNDS:
+            self.validate_static_indices(normalize_indices=normalize_indices)
+        self.validate_slices()
+        for position, pidx in enumerate(self.indices):
+            if pidx.typ not in (IndexType.INTEGER, IndexType.ELLIPSIS, IndexType.SLICE,
+                                IndexType.NONE):
+                raise TypeError("static_slice: indices must be static scalars or slices."
+                                f" Got index of type {type(pidx.index)} at position "
+                                f"{position}")
+        start_indices: list[int] = []
+        limit_indices: list[int] = []
+        strides: list[int] = []
+        rev_axes: list[int] = []
+        squeeze_axes: list[int] = []
+        newaxis_dims: list[int] = []
+        for pidx in self.expand_ellipses().indices:
+            if pidx.typ == IndexType.NONE:
+                newaxis_dims.append(len(start_indices) - len(squeeze_axes) + len(newaxis_dims))
+            elif pidx.typ == IndexType.INTEGER:
+                axis, = pidx.consumed_axes
+                if self.shape[axis] == 0:
+                    raise IndexError(f"index is out of bounds for axis {axis} with size 0")
+                start = int(pidx.index)
+                if normalize_indices and start < 0:
+                    start += self.shape[axis]
+                start = min(max(start, 0), self.shape[axis] - 1)
+                start_indices.append(start)
+                limit_indices.append(start + 1)
+                strides.append(1)
+                squeeze_axes.append(axis)
+            else:  # SLICE
+                axis, = pidx.consumed_axes
+                size = self.shape[axis]
+                start, stop, stride = _slice_indices(pidx.index, size)
+                if stride < 0:
+                    new_start = min(size, stop + 1 + abs(start - stop - 1) % abs(stride))
+                    start_indices.append(new_start)
+                    limit_indices.append(max(new_start, start + 1))
+                    strides.append(abs(stride))
+                    rev_axes.append(axis)
+                else:
+                    start_indices.append(start)
+                    limit_indices.append(max(start, stop))
+                    strides.append(stride)
+        return _StaticSliceIndexer(start_indices, limit_indices,
+                                   None if all(s == 1 for s in strides) else strides,
+                                   rev_axes, squeeze_axes, newaxis_dims)
+
+    def to_dynamic_slice(self, *, normalize_indices: bool = True,
+                         mode=None) -> _DynamicSliceIndexer:
+        if mode is not None:
+            parsed_mode = GatherScatterMode.from_any(mode)
+            if parsed_mode not in (GatherScatterMode.PROMISE_IN_BOUNDS,
+                                   GatherScatterMode.CLIP):
+                raise ValueError("dynamic_slice requires mode='promise_in_bounds' or "
+                                 "mode='clip'")
+        for position, pidx in enumerate(self.indices):
+            if pidx.typ in (IndexType.INTEGER, IndexType.ELLIPSIS, IndexType.NONE):
+                pass
+            elif pidx.typ == IndexType.SLICE:
+                if pidx.index.step is not None and pidx.index.step not in (-1, 1):
+                    raise TypeError("dynamic_slice: only unit steps supported in slice."
+                                    f" Got {pidx.index} at position {position}")
+            elif pidx.typ == IndexType.ARRAY:
+                if isinstance(pidx.index, Sequence) or _ndim(pidx.index) != 0:
+                    raise TypeError("dynamic_slice: only scalar indices allowed."
+                                    f" Got index of type {type(pidx.index)} at position "
+                                    f"{position}")
+            else:
+                raise TypeError("dynamic_slice: indices must be scalars or slices."
+                                f" Got index of type {type(pidx.index)} at position {position}")
+        start_indices: list = []
+        slice_sizes: list[int] = []
+        rev_axes: list[int] = []
+        squeeze_axes: list[int] = []
+        newaxis_dims: list[int] = []
+        trivial_slicing = True
+        for pidx in self.expand_ellipses().indices:
+            if pidx.typ == IndexType.NONE:
+                newaxis_dims.append(len(start_indices) - len(squeeze_axes) + len(newaxis_dims))
+            elif pidx.typ in (IndexType.INTEGER, IndexType.ARRAY):
+                trivial_slicing = False
+                axis, = pidx.consumed_axes
+                if self.shape[axis] == 0:
+                    raise IndexError(f"index is out of bounds for axis {axis} with size 0")
+                index = pidx.index
+                if pidx.typ == IndexType.INTEGER:
+                    # jnp.asarray(int): a (weakly typed) array, not a static integer.
+                    index = np.asarray(index, dtypes.dtype(index) if isinstance(
+                        index, np.integer) else dtypes.default_int_dtype())
+                start_indices.append(index)
+                slice_sizes.append(1)
+                squeeze_axes.append(axis)
+            else:  # SLICE
+                if pidx.index != slice(None):
+                    trivial_slicing = False
+                axis, = pidx.consumed_axes
+                size = self.shape[axis]
+                start, stop, stride = _slice_indices(pidx.index, size)
+                if stride < 0:
+                    new_start = stop + 1 + abs(start - stop - 1) % abs(stride)
+                    start_indices.append(new_start)
+                    slice_sizes.append(max(0, start + 1 - new_start))
+                    rev_axes.append(axis)
+                else:
+                    start_indices.append(start)
+                    slice_sizes.append(max(0, stop - start))
+        if len(start_indices) > 1:
+            # dynamic_slice needs start indices of one dtype.
+            dt = _index_dtype_for_shape(self.shape)
+            start_indices = [i.astype(dt) if isinstance(i, np.ndarray) else (
+                np.asarray(i, dt) if isinstance(i, (int, np.integer))
+                else lax.convert_element_type(i, dt)) for i in start_indices]
+        return _DynamicSliceIndexer(start_indices, slice_sizes, rev_axes, squeeze_axes,
+                                    newaxis_dims, trivial_slicing, normalize_indices)
+
+    def is_advanced_int_indexer(self) -> bool:
+        return any(idx.typ in (IndexType.ARRAY, IndexType.BOOLEAN) and _ndim(idx.index) > 0
+                   for idx in self.indices)
+
+    def to_gather(self, normalize_indices: bool = True) -> _GatherIndexer:
+        return _index_to_gather(self, normalize_indices=normalize_indices)
+
+
+# ---------------------------------------------------------------------------------------
+# x[idx]
+
+
+def rewriting_take(arr, idx, *, indices_are_sorted: bool = False,
+                   unique_indices: bool = False, mode=None, fill_value=None,
+                   normalize_indices: bool = True):
+    """`arr[idx]`, with `.at[idx].get()`'s options."""
+    if not isinstance(arr, (ArrayImpl, Tracer)):
+        from cellax.numpy import _core as jnp
+        arr = jnp.asarray(arr)
+    shape = get_aval(arr).shape
+    indexer = NDIndexer.from_raw_indices(idx, shape)
+    if _check_static_indices() and (mode is None or GatherScatterMode.from_any(mode)
+                  == GatherScatterMode.PROMISE_IN_BOUNDS):
+        indexer.validate_static_indices(normalize_indices=normalize_indices)
+    try:
+        static = indexer.to_static_slice(normalize_indices=normalize_indices, mode=mode)
+    except (TypeError, ValueError, IndexError):
+        pass
+    else:
+        return _static_slice(arr, static)
+    try:
+        dynamic = indexer.to_dynamic_slice(normalize_indices=normalize_indices, mode=mode)
+    except (TypeError, ValueError, IndexError):
+        pass
+    else:
+        return _dynamic_slice(arr, dynamic)
+    indexer = indexer.expand_bool_indices()
+    return _gather(arr, indexer, indices_are_sorted=indices_are_sorted,
+                   unique_indices=unique_indices, mode=mode, fill_value=fill_value,
+                   normalize_indices=normalize_indices)
+
+
+def _check_static_indices() -> bool:
+    from cellax.config import config
+    return bool(config._values.get("jax_check_static_indices", False))
+
+
+def _static_slice(arr, indexer: _StaticSliceIndexer):
+    if indexer.is_trivial_slice(get_aval(arr).shape):
+        result = arr
+    else:
+        result = lax.slice(arr, indexer.start_indices, indexer.limit_indices, indexer.strides)
+    if indexer.rev_axes:
+        result = lax.rev(result, indexer.rev_axes)
+    if indexer.squeeze_axes:
+        result = lax.squeeze(result, indexer.squeeze_axes)
+    if indexer.newaxis_dims:
+        result = lax.expand_dims(result, indexer.newaxis_dims)
+    return result
+
+
+def _dynamic_slice_indices(arr, start_indices, allow_negative_indices: bool) -> list:
+    """Normalize negative start indices (JAX's `lax.dynamic_slice` does this)."""
+    result = []
+    for i, d in zip(start_indices, get_aval(arr).shape):
+        dt = _dtype(i)
+        if dt.kind == "u":
+            result.append(i)
+        elif isinstance(i, (int, np.integer)):
+            result.append(np.asarray(i + d if (allow_negative_indices and i < 0) else i, dt))
+        elif not allow_negative_indices:
+            result.append(i)
+        elif _fold(i):
+            i = np.asarray(i)
+            result.append(np.asarray(i + d if i < 0 else i, i.dtype))
+        else:
+            result.append(lax.select(lax.lt(i, np.asarray(0, dt)),
+                                     lax.add(i, np.asarray(d, dt)), i))
+    return result
+
+
+def _dynamic_slice(arr, indexer: _DynamicSliceIndexer):
+    if indexer.trivial_slicing:
+        result = arr
+    else:
+        starts = _dynamic_slice_indices(arr, indexer.start_indices, indexer.normalize_indices)
+        result = lax.dynamic_slice(arr, starts, indexer.slice_sizes)
+    if indexer.rev_axes:
+        result = lax.rev(result, indexer.rev_axes)
+    if indexer.squeeze_axes:
+        result = lax.squeeze(result, indexer.squeeze_axes)
+    if indexer.newaxis_dims:
+        result = lax.expand_dims(result, indexer.newaxis_dims)
+    return result
+
+
+def _gather(arr, indexer: NDIndexer, *, indices_are_sorted, unique_indices, mode, fill_value,
+            normalize_indices):
+    gi = indexer.to_gather(normalize_indices=normalize_indices)
+    y = arr
+    if fill_value is not None:
+        fill_value = core.concrete_or_error(fill_value, "fill_value argument to indexed get()")
+        if np.ndim(fill_value) != 0:
+            raise ValueError("fill_value argument to indexed get() must be a scalar")
+        if isinstance(fill_value, (np.ndarray, ArrayImpl)):
+            fill_value = np.asarray(fill_value).item()
+    if gi.scalar_bool_dims:
+        y = lax.expand_dims(y, gi.scalar_bool_dims)
+    if any(d == 0 for d in gi.slice_shape):
+        aval = get_aval(y)
+        return lax.convert_element_type(lax.full(gi.slice_shape, 0, aval.dtype), aval.dtype,
+                                        aval.weak_type)
+    if not any(d == 0 for d in _shape(gi.gather_indices)):
+        y = lax.gather(y, gi.gather_indices, gi.dnums, gi.gather_slice_shape,
+                       unique_indices=unique_indices or gi.unique_indices,
+                       indices_are_sorted=indices_are_sorted or gi.indices_are_sorted,
+                       mode=mode, fill_value=fill_value)
+    if gi.reversed_y_dims:
+        y = lax.rev(y, gi.reversed_y_dims)
+    return lax.expand_dims(y, gi.newaxis_dims) if gi.newaxis_dims else y
+
+
+def _index_to_gather(indexer: NDIndexer, *, normalize_indices: bool = True) -> _GatherIndexer:
+    indexer.validate_slices()
+    indexer = indexer.convert_sequences_to_arrays()
+    is_advanced = np.nonzero(np.array([idx.typ in (IndexType.ARRAY, IndexType.INTEGER)
+                                       for idx in indexer.indices]))
+    advanced_axes_are_contiguous = bool(np.all(np.diff(is_advanced) == 1))
+    indexer = indexer.expand_ellipses()
+    scalar_bool_dims = [n for n, i in enumerate(indexer.indices) if i.typ == IndexType.BOOLEAN]
+    indexer = indexer.expand_scalar_bool_indices()
+    if normalize_indices:
+        indexer = indexer.normalize_indices()
+
+    advanced_indexes: Sequence = []
+    idx_advanced_axes: Sequence[int] = []
+    x_advanced_axes: Sequence[int] = []
+    if indexer.is_advanced_int_indexer():
+        idx_without_none = [(i, d) for i, d in enumerate(indexer.indices)
+                            if d.typ != IndexType.NONE]
+        advanced_pairs = [(_asarray(e.index), i, j) for j, (i, e) in enumerate(idx_without_none)
+                          if e.typ in (IndexType.ARRAY, IndexType.INTEGER)]
+        advanced_indexes = [p[0] for p in advanced_pairs]
+        idx_advanced_axes = [p[1] for p in advanced_pairs]
+        x_advanced_axes = [p[2] for p in advanced_pairs]
+
+    x_axis = 0
+    y_axis = 0
+    collapsed_y_axis = 0
+    offset_dims: list[int] = []
+    collapsed_slice_dims: list[int] = []
+    start_index_map: list[int] = []
+    index_dtype = _index_dtype_for_shape(indexer.shape)
+    gather_indices: list[tuple[Any, int]] = []
+    gather_indices_shape: list[int] = []
+    slice_shape: list[int] = []
+    newaxis_dims: list[int] = []
+    reversed_y_dims: list[int] = []
+    gather_slice_shape: list[int] = []
+
+    for idx_pos, index in enumerate(indexer.indices):
+        if advanced_indexes and (
+                (advanced_axes_are_contiguous and idx_pos == idx_advanced_axes[0])
+                or (not advanced_axes_are_contiguous and idx_pos == 0)):
+            advanced_index_arrs = _broadcast_arrays(*advanced_indexes)
+            shape = _shape(advanced_index_arrs[0])
+            start_dim = len(gather_indices_shape)
+            gather_indices.extend((_convert(a, index_dtype), start_dim)
+                                  for a in advanced_index_arrs)
+            gather_indices_shape += shape
+            start_index_map.extend(x_advanced_axes)
+            collapsed_slice_dims.extend(x_advanced_axes)
+            slice_shape.extend(shape)
+            y_axis += len(shape)
+            collapsed_y_axis += len(shape)
+
+        if idx_pos in idx_advanced_axes:
+            x_axis += 1
+            gather_slice_shape.append(1)
+            continue
+
+        if index.typ in (IndexType.INTEGER, IndexType.ARRAY) and _ndim(index.index) == 0:
+            if indexer.shape[x_axis] == 0:
+                raise IndexError(f"index is out of bounds for axis {x_axis} with size 0")
+            gather_indices.append((_convert(index.index, index_dtype),
+                                   len(gather_indices_shape)))
+            collapsed_slice_dims.append(x_axis)
+            gather_slice_shape.append(1)
+            start_index_map.append(x_axis)
+            x_axis += 1
+        elif index.typ == IndexType.NONE:
+            slice_shape.append(1)
+            newaxis_dims.append(y_axis)
+            y_axis += 1
+        elif index.typ == IndexType.SLICE:
+            start, step, slice_size = _canonicalize_slice(index.index, indexer.shape[x_axis])
+            slice_shape.append(slice_size)
+            if step == 1:
+                if slice_size != indexer.shape[x_axis]:
+                    gather_indices.append((np.asarray(start, index_dtype),
+                                           len(gather_indices_shape)))
+                    start_index_map.append(x_axis)
+                gather_slice_shape.append(slice_size)
+                offset_dims.append(collapsed_y_axis)
+            else:
+                if _fold():
+                    indices = np.arange(slice_size, dtype=index_dtype) * step + start
+                    if step < 0:
+                        indices = indices[::-1]
+                else:
+                    indices = lax.add(np.asarray(start, index_dtype),
+                                      lax.mul(np.asarray(step, index_dtype),
+                                              lax.iota(index_dtype, slice_size)))
+                    if step < 0:
+                        indices = lax.rev(indices, (0,))
+                if step < 0:
+                    reversed_y_dims.append(collapsed_y_axis)
+                gather_slice_shape.append(1)
+                gather_indices.append((indices, len(gather_indices_shape)))
+                start_index_map.append(x_axis)
+                gather_indices_shape.append(slice_size)
+                collapsed_slice_dims.append(x_axis)
+            collapsed_y_axis += 1
+            y_axis += 1
+            x_axis += 1
+        else:
+            raise IndexError(f"Got unsupported indexer at position {idx_pos}: {index!r}")
+
+    if len(gather_indices) == 0:
+        gather_indices_array: Any = np.zeros((0,), dtype=index_dtype)
+    elif len(gather_indices) == 1:
+        g, _ = gather_indices[0]
+        gather_indices_array = _expand_dims(g, (_ndim(g),))
+    else:
+        last_dim = len(gather_indices_shape)
+        gather_indices_shape.append(1)
+        parts = [_broadcast_in_dim(g, gather_indices_shape, tuple(range(i, i + _ndim(g))))
+                 for g, i in gather_indices]
+        if _fold(*parts):
+            gather_indices_array = np.concatenate(parts, last_dim)
+        else:
+            gather_indices_array = lax.concatenate(parts, last_dim)
+
+    dnums = GatherDimensionNumbers(offset_dims=tuple(offset_dims),
+                                   collapsed_slice_dims=tuple(sorted(collapsed_slice_dims)),
+                                   start_index_map=tuple(start_index_map))
+    return _GatherIndexer(slice_shape=slice_shape, gather_slice_shape=gather_slice_shape,
+                          gather_indices=gather_indices_array, dnums=dnums,
+                          unique_indices=not advanced_indexes,
+                          indices_are_sorted=not advanced_indexes,
+                          reversed_y_dims=reversed_y_dims, newaxis_dims=tuple(newaxis_dims),
+                          scalar_bool_dims=scalar_bool_dims)
+
+
+def getitem(x, idx):
+    return rewriting_take(x, idx)
+
+
+# ---------------------------------------------------------------------------------------
+# x.at[idx].set(y) and friends
+
+
+def _scatter_update(x, idx, y, scatter_op: Callable, indices_are_sorted: bool,
+                    unique_indices: bool, mode=None, normalize_indices: bool = True):
+    """The value of `x` after `x[idx] op= y`, computed without mutation."""
+    from cellax.numpy import _core as jnp
+    if not isinstance(x, (ArrayImpl, Tracer)):
+        x = jnp.asarray(x)
+    x_dtype = get_aval(x).dtype
+    if (isinstance(y, int) and x_dtype.kind in "iu"
+            and np.iinfo(x_dtype).min <= y <= np.iinfo(x_dtype).max):
+        y = np.asarray(y, x_dtype)
+    elif isinstance(y, (list, tuple)):
+        y = _asarray(y)
+    elif not (isinstance(y, (ArrayImpl, Tracer, np.ndarray, np.generic, bool, int, float,
+                             complex)) or hasattr(y, "__jax_array__")):
+        raise TypeError(f"Value {y!r} with type {type(y)} is not a valid JAX type")
+    elif isinstance(y, np.ndarray):
+        y = y.astype(dtypes.canonicalize_dtype(y.dtype), copy=False)
+    indexer = NDIndexer.from_raw_indices(idx, get_aval(x).shape).expand_bool_indices()
+    return _scatter_impl(x, y, indexer, scatter_op=scatter_op,
+                         indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                         mode=mode, normalize_indices=normalize_indices)
+
+
+def _safe_to_cast(y, x) -> bool:
+    in_dt, out_dt = _dtype(y), _dtype(x)
+    if in_dt == out_dt:
+        return True
+    return dtypes.result_type(y, out_dt) == out_dt
+
+
+def _scatter_impl(x, y, indexer: NDIndexer, *, scatter_op, indices_are_sorted,
+                  unique_indices, mode, normalize_indices):
+    from cellax.numpy import _core as jnp
+    x_aval = get_aval(x)
+    dtype, weak_type = x_aval.dtype, x_aval.weak_type
+    if not _safe_to_cast(y, x):
+        warnings.warn(
+            "scatter inputs have incompatible types: cannot safely cast value "
+            f"from dtype={_dtype(y)} to dtype={dtype} with "
+            "jax_numpy_dtype_promotion=standard. "
+            "In future JAX releases this will result in an error.", FutureWarning,
+            stacklevel=4)
+    gi = indexer.to_gather(normalize_indices=normalize_indices)
+    if any(d == 0 for d in gi.slice_shape):
+        return x
+    x, y = jnp.promote_dtypes(x, y)
+    y = _broadcast_to(y, tuple(gi.slice_shape))
+    if gi.newaxis_dims:
+        y = lax.squeeze(y, gi.newaxis_dims)
+    if gi.reversed_y_dims:
+        y = lax.rev(y, gi.reversed_y_dims)
+    if gi.scalar_bool_dims:
+        x = lax.expand_dims(x, gi.scalar_bool_dims)
+    dnums = ScatterDimensionNumbers(
+        update_window_dims=gi.dnums.offset_dims,
+        inserted_window_dims=gi.dnums.collapsed_slice_dims,
+        scatter_dims_to_operand_dims=gi.dnums.start_index_map,
+        operand_batching_dims=gi.dnums.operand_batching_dims,
+        scatter_indices_batching_dims=gi.dnums.start_indices_batching_dims)
+    out = scatter_op(x, gi.gather_indices, y, dnums,
+                     indices_are_sorted=gi.indices_are_sorted or indices_are_sorted,
+                     unique_indices=gi.unique_indices or unique_indices, mode=mode)
+    if gi.scalar_bool_dims:
+        out = lax.squeeze(out, gi.scalar_bool_dims)
+    return lax.convert_element_type(out, dtype, weak_type)
 
 
 class _IndexUpdateHelper:
+    """`x.at[idx]`: functional equivalents of in-place updates.
+
+    ``x.at[idx].set(y)`` is ``x[idx] = y``; likewise ``add``, ``subtract``, ``multiply``
+    (``mul``), ``divide``, ``power``, ``min``, ``max``, ``apply(ufunc)`` and ``get()``.
+    Repeated indices all apply. Keywords: ``mode`` ("promise_in_bounds" (default),
+    "clip", "drop"/"fill"), ``indices_are_sorted``, ``unique_indices``,
+    ``wrap_negative_indices`` and, for ``get``, ``fill_value``.
+    """
+
     __slots__ = ("array",)
 
     def __init__(self, array):
         self.array = array
 
-    def __getitem__(self, idx):
-        return _IndexUpdateRef(self.array, idx)
+    def __getitem__(self, index) -> _IndexUpdateRef:
+        return _IndexUpdateRef(self.array, index)
 
     def __repr__(self):
         return f"_IndexUpdateHelper({self.array!r})"
 
 
 class _IndexUpdateRef:
+    """`x.at[idx]`: the array and index that an update method applies to."""
+
     __slots__ = ("array", "index")
 
     def __init__(self, array, index):
         self.array, self.index = array, index
 
-    def get(self, **kw):
-        return getitem(self.array, self.index)
+    def __repr__(self):
+        return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
 
-    def _unsupported(self, *a, **kw):
-        raise NotImplementedError(".at[...] updates are not supported yet")
+    def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            fill_value=None, out_sharding=None, wrap_negative_indices=True):
+        return rewriting_take(self.array, self.index, indices_are_sorted=indices_are_sorted,
+                              unique_indices=unique_indices, mode=mode, fill_value=fill_value,
+                              normalize_indices=wrap_negative_indices)
 
-    set = add = multiply = mul = divide = power = min = max = apply = _unsupported
+    def _update(self, values, op, indices_are_sorted, unique_indices, mode,
+                wrap_negative_indices, array=None):
+        return _scatter_update(self.array if array is None else array, self.index, values, op,
+                               indices_are_sorted=indices_are_sorted,
+                               unique_indices=unique_indices, mode=mode,
+                               normalize_indices=wrap_negative_indices)
 
+    def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            out_sharding=None, wrap_negative_indices=True):
+        return self._update(values, lax.scatter, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
 
-_unused = (core, Tracer)
+    def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+            out_sharding=None, wrap_negative_indices=True):
+        return self._update(values, lax.scatter_add, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+
+    def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+                 out_sharding=None, wrap_negative_indices=True):
+        return self._update(values, lax.scatter_sub, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+
+    def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+                 out_sharding=None, wrap_negative_indices=True):
+        return self._update(values, lax.scatter_mul, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+
+    mul = multiply
+
+    def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+               out_sharding=None, wrap_negative_indices=True):
+        from cellax.numpy import _core as jnp
+        ones = jnp.ones_like(self.array)
+        return jnp.divide(self.array, self._update(
+            values, lax.scatter_mul, indices_are_sorted, unique_indices, mode,
+            wrap_negative_indices, array=ones))
+
+    def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None,
+              out_sharding=None, wrap_negative_indices=True):
+        from cellax.numpy import _core as jnp
+        ones = jnp.ones_like(self.array)
+        return jnp.power(self.array, self._update(
+            values, lax.scatter_mul, indices_are_sorted, unique_indices, mode,
+            wrap_negative_indices, array=ones))
+
+    def min(self, values, *, indices_are_sorted=False, unique_indices=False,  # noqa: A003
+            mode=None, out_sharding=None, wrap_negative_indices=True):
+        return self._update(values, lax.scatter_min, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+
+    def max(self, values, *, indices_are_sorted=False, unique_indices=False,  # noqa: A003
+            mode=None, out_sharding=None, wrap_negative_indices=True):
+        return self._update(values, lax.scatter_max, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+
+    def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None,
+              wrap_negative_indices=True):
+        def scatter_apply(x, indices, y, dims, **kw):
+            return lax.scatter_apply(x, indices, func, dims, update_shape=_shape(y), **kw)
+        zero = np.zeros((), get_aval(self.array).dtype)[()]
+        return self._update(zero, scatter_apply, indices_are_sorted, unique_indices, mode,
+                            wrap_negative_indices)
+

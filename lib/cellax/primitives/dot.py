@@ -9,7 +9,7 @@ from cellax.primitives.elementwise import _standard
 
 dot_general_p = Primitive("dot_general")
 dot_general_p.hidden_params = ("out_sharding",)
-dot_general_p.hide_if_none = ("precision",)
+dot_general_p.hide_if_none = ("precision", "preferred_element_type")
 
 
 def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers, precision=None,

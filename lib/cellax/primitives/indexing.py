@@ -1,0 +1,561 @@
+"""Gather and scatter primitives: gather, scatter, scatter-add/sub/mul/min/max.
+
+Parameters follow JAX 0.10.2 exactly (`GatherDimensionNumbers`,
+`ScatterDimensionNumbers` with batching dims, `GatherScatterMode`, `fill_value`,
+`update_jaxpr`/`update_consts`), so equations print as JAX prints them. As in JAX
+the index vector dimension is always the last dimension of the indices.
+
+Out-of-bounds handling is JAX's: PROMISE_IN_BOUNDS and CLIP gathers lower to a
+plain `stablehlo.gather` (which clamps start indices); FILL_OR_DROP gathers mask
+out-of-bounds windows with `fill_value`. CLIP scatters clamp the indices first;
+FILL_OR_DROP and PROMISE_IN_BOUNDS scatters rely on `stablehlo.scatter` dropping
+out-of-bounds windows.
+"""
+from __future__ import annotations
+
+import enum
+import weakref
+from typing import Callable, NamedTuple, Sequence
+
+import numpy as np
+
+from cellax import core, dtypes
+from cellax.core import Primitive, ShapedArray
+from cellax.interpreters import lowering
+from cellax.interpreters.lowering import i64_array, tensor_type
+from cellax.primitives.elementwise import _standard
+
+# ---------------------------------------------------------------------------------------
+# Parameter types
+
+
+class GatherDimensionNumbers(NamedTuple):
+    """XLA's gather dimension numbers; `index_vector_dim` is implicitly the last one."""
+
+    offset_dims: tuple[int, ...]
+    collapsed_slice_dims: tuple[int, ...]
+    start_index_map: tuple[int, ...]
+    operand_batching_dims: tuple[int, ...] = ()
+    start_indices_batching_dims: tuple[int, ...] = ()
+
+
+class ScatterDimensionNumbers(NamedTuple):
+    """XLA's scatter dimension numbers; `index_vector_dim` is implicitly the last one."""
+
+    update_window_dims: Sequence[int]
+    inserted_window_dims: Sequence[int]
+    scatter_dims_to_operand_dims: Sequence[int]
+    operand_batching_dims: Sequence[int] = ()
+    scatter_indices_batching_dims: Sequence[int] = ()
+
+
+class GatherScatterMode(enum.Enum):
+    """How gathers and scatters treat out-of-bounds indices.
+
+    CLIP: clamp indices so that the whole window is in range.
+    FILL_OR_DROP: a gathered window that is partly out of bounds is filled with
+      `fill_value`; a scattered window that is partly out of bounds is dropped.
+    PROMISE_IN_BOUNDS: the user promises in-bounds indices (in practice gathers clamp
+      and scatters drop).
+    """
+
+    CLIP = enum.auto()
+    FILL_OR_DROP = enum.auto()
+    PROMISE_IN_BOUNDS = enum.auto()
+    ONE_HOT = enum.auto()
+
+    @staticmethod
+    def from_any(s) -> GatherScatterMode:
+        if isinstance(s, GatherScatterMode):
+            return s
+        if s == "clip":
+            return GatherScatterMode.CLIP
+        if s is None or s == "fill" or s == "drop":
+            return GatherScatterMode.FILL_OR_DROP
+        if s == "promise_in_bounds":
+            return GatherScatterMode.PROMISE_IN_BOUNDS
+        if s == "one_hot":
+            return GatherScatterMode.ONE_HOT
+        raise ValueError(f'Unknown gather mode "{s}"')
+
+
+# ---------------------------------------------------------------------------------------
+# Shared checks (messages as in JAX's shape rules)
+
+
+def _is_sorted(dims, op_name, name):
+    for i in range(1, len(dims)):
+        if dims[i] < dims[i - 1]:
+            raise TypeError(f"{name} in {op_name} op must be sorted; got {dims}")
+
+
+def _dims_in_range(dims, rank, op_name, name):
+    for dim in dims:
+        if dim < 0 or dim >= rank:
+            raise TypeError(f"Invalid {name} set in {op_name} op; valid range is "
+                            f"[0, {rank}); got: {dim}.")
+
+
+def _sorted_dims_in_range(dims, rank, op_name, name):
+    if len(dims) == 0:
+        return
+    invalid_dim = None
+    if dims[0] < 0:
+        invalid_dim = dims[0]
+    elif dims[-1] >= rank:
+        invalid_dim = dims[-1]
+    if invalid_dim:
+        raise TypeError(f"Invalid {name} set in {op_name} op; valid range is "
+                        f"[0, {rank}); got: {invalid_dim}.")
+
+
+def _no_duplicate_dims(dims, op_name, name):
+    if len(set(dims)) != len(dims):
+        raise TypeError(f"{name} in {op_name} op must not repeat; got: {dims}.")
+
+
+def _disjoint_dims(dims1, dims2, op_name, name1, name2):
+    if not set(dims1).isdisjoint(set(dims2)):
+        raise TypeError(f"{name1} and {name2} in {op_name} op must be disjoint; "
+                        f"got: {dims1} and {dims2}.")
+
+
+def _check_integer_indices(indices: ShapedArray) -> None:
+    if indices.dtype.kind not in "iu":
+        raise ValueError("indices must have an integer type")
+
+
+def _is_empty_shape(shape) -> bool:
+    return any(d == 0 for d in shape)
+
+
+# ---------------------------------------------------------------------------------------
+gather_p = Primitive("gather")
+
+
+def _gather_abstract_eval(operand, indices, *, dimension_numbers, slice_sizes,
+                          unique_indices, indices_are_sorted, mode, fill_value):
+    _check_integer_indices(indices)
+    dn = dimension_numbers
+    offset_dims = tuple(dn.offset_dims)
+    collapsed_slice_dims = tuple(dn.collapsed_slice_dims)
+    operand_batching_dims = tuple(dn.operand_batching_dims)
+    start_indices_batching_dims = tuple(dn.start_indices_batching_dims)
+    start_index_map = tuple(dn.start_index_map)
+    index_vector_dim = indices.ndim - 1
+    if index_vector_dim < 0:
+        raise TypeError(f"Gather index leaf dimension must be within [0, rank("
+                        f"indices) + 1). rank(indices) is {indices.ndim} and "
+                        f"gather index leaf dimension is {index_vector_dim}.")
+    _is_sorted(offset_dims, "gather", "offset_dims")
+    _no_duplicate_dims(offset_dims, "gather", "offset_dims")
+    output_shape_rank = len(offset_dims) + indices.ndim - 1
+    for i, offset_dim in enumerate(offset_dims):
+        if offset_dim < 0 or offset_dim >= output_shape_rank:
+            raise TypeError(f"Offset dimension {i} in gather op is out of bounds; "
+                            f"got {offset_dim}, but should have been in "
+                            f"[0, {output_shape_rank})")
+    if len(start_index_map) != indices.shape[index_vector_dim]:
+        raise TypeError(f"Gather op has {len(start_index_map)} elements in "
+                        f"start_index_map and the bound of dimension "
+                        f"index_vector_dim={index_vector_dim} of indices is "
+                        f"{indices.shape[index_vector_dim]}. These two "
+                        f"numbers must be equal.")
+    for i, d in enumerate(start_index_map):
+        if d < 0 or d >= operand.ndim:
+            raise TypeError(f"Invalid start_index_map; domain is [0, {operand.ndim}), got: "
+                            f"{i}->{d}.")
+    _no_duplicate_dims(start_index_map, "gather", "start_index_map")
+    _is_sorted(collapsed_slice_dims, "gather", "collapsed_slice_dims")
+    _sorted_dims_in_range(collapsed_slice_dims, operand.ndim, "gather",
+                          "collapsed_slice_dims")
+    _no_duplicate_dims(collapsed_slice_dims, "gather", "collapsed_slice_dims")
+    _no_duplicate_dims(operand_batching_dims, "gather", "operand_batching_dims")
+    _is_sorted(operand_batching_dims, "gather", "operand_batching_dims")
+    _sorted_dims_in_range(operand_batching_dims, operand.ndim, "gather",
+                          "operand_batching_dims")
+    _disjoint_dims(collapsed_slice_dims, operand_batching_dims, "gather",
+                   "collapsed_slice_dims", "operand_batching_dims")
+    _disjoint_dims(start_index_map, operand_batching_dims, "gather",
+                   "start_index_map", "operand_batching_dims")
+    _no_duplicate_dims(start_indices_batching_dims, "gather", "start_indices_batching_dims")
+    _dims_in_range(start_indices_batching_dims, indices.ndim, "gather",
+                   "start_indices_batching_dims")
+    if index_vector_dim in start_indices_batching_dims:
+        raise TypeError("Gather op cannot have the index vector dimension as a batching "
+                        f"dimension; got {start_indices_batching_dims}.")
+    if len(operand_batching_dims) != len(start_indices_batching_dims):
+        raise TypeError("Gather op requires equal numbers of operand_batching_dims and "
+                        f"start_indices_batching_dims, got {operand_batching_dims} and"
+                        f"{start_indices_batching_dims}.")
+    operand_batch_shape = tuple(operand.shape[i] for i in operand_batching_dims)
+    indices_batch_shape = tuple(indices.shape[i] for i in start_indices_batching_dims)
+    if operand_batch_shape != indices_batch_shape:
+        raise TypeError("Gather op requires operand batching dimensions and indices batching "
+                        f"dimensions to have the same shape, got {operand_batch_shape} and "
+                        f"{indices_batch_shape}.")
+    if operand.ndim != len(slice_sizes):
+        raise TypeError(f"Gather op must have one slice size for every input "
+                        f"dimension; got: len(slice_sizes)={len(slice_sizes)}, "
+                        f"input_shape.rank={operand.ndim}")
+    if len(slice_sizes) != (len(offset_dims) + len(collapsed_slice_dims)
+                            + len(operand_batching_dims)):
+        raise TypeError("All components of the offset index in a gather op must "
+                        "either be a offset dimension or explicitly collapsed/batching; "
+                        f"got len(slice_sizes)={len(slice_sizes)}, "
+                        f"output_slice_sizes={offset_dims}, collapsed_slice_dims="
+                        f"{collapsed_slice_dims}, operand_batching_dims="
+                        f"{operand_batching_dims}.")
+    for i, (size, dim) in enumerate(zip(slice_sizes, operand.shape)):
+        if not _is_empty_shape(indices.shape) and not 0 <= size <= dim:
+            raise TypeError(f"Slice size at index {i} in gather op is out of range, "
+                            f"must be within [0, {dim} + 1), got {size}.")
+    for i, d in enumerate(collapsed_slice_dims):
+        if slice_sizes[d] != 1:
+            raise TypeError(f"Gather op can only collapse slice dims with bound 1, "
+                            f"but bound is {slice_sizes[d]} for index {d} at position {i}.")
+    for i, d in enumerate(operand_batching_dims):
+        if slice_sizes[d] > 1:
+            raise TypeError(f"Gather op can only have operand batching dims with "
+                            f"bound 0/1, but bound is {slice_sizes[d]} for index "
+                            f"{d} at position {i}.")
+    batch_shape = iter(indices.shape[:-1])
+    window = iter(s for i, s in enumerate(slice_sizes)
+                  if i not in collapsed_slice_dims and i not in operand_batching_dims)
+    shape = tuple(next(window) if i in offset_dims else next(batch_shape)
+                  for i in range(output_shape_rank))
+    return ShapedArray(shape, operand.dtype, operand.weak_type)
+
+
+def _dims_attr(name: str, fields) -> str:
+    parts = [f"{k} = [{', '.join(map(str, v))}]" if isinstance(v, (tuple, list))
+             else f"{k} = {v}" for k, v in fields if not isinstance(v, (tuple, list)) or v]
+    return f"#stablehlo.{name}<{', '.join(parts)}>"
+
+
+def _bool_attr(b) -> str:
+    return "true" if b else "false"
+
+
+def emit_gather(ctx, operand: str, indices: str, operand_aval, indices_aval, out_aval,
+                dimension_numbers, slice_sizes, indices_are_sorted) -> str:
+    """A plain `stablehlo.gather` (start indices are clamped by its semantics)."""
+    dn = dimension_numbers
+    if _is_empty_shape(out_aval.shape):
+        zero = ctx.constant(np.zeros((), out_aval.dtype))
+        return ctx.broadcast(zero, ShapedArray((), out_aval.dtype), out_aval.shape)
+    attr = _dims_attr("gather", [
+        ("offset_dims", tuple(dn.offset_dims)),
+        ("collapsed_slice_dims", tuple(dn.collapsed_slice_dims)),
+        ("operand_batching_dims", tuple(dn.operand_batching_dims)),
+        ("start_indices_batching_dims", tuple(dn.start_indices_batching_dims)),
+        ("start_index_map", tuple(dn.start_index_map)),
+        ("index_vector_dim", indices_aval.ndim - 1)])
+    return ctx.op("stablehlo.gather", [operand, indices],
+                  [tensor_type(operand_aval), tensor_type(indices_aval)],
+                  [tensor_type(out_aval)],
+                  {"dimension_numbers": attr,
+                   "indices_are_sorted": _bool_attr(indices_are_sorted),
+                   "slice_sizes": i64_array(slice_sizes)})[0]
+
+
+def lower_fun(ctx, fun: Callable, args: Sequence[str], avals_in=None) -> list[str]:
+    """Lower `fun` (cellax ops on tracers; returns one array) by tracing it to a jaxpr and
+    lowering its equations in place (JAX's `mlir.lower_fun`)."""
+    from cellax.interpreters.staging import trace_to_jaxpr
+    avals_in = list(ctx.avals_in if avals_in is None else avals_in)
+    jaxpr, consts, _ = trace_to_jaxpr(lambda *xs: [fun(*xs)], avals_in)
+    return lowering.lower_eqns(ctx.fn, jaxpr, consts, args)
+
+
+def _index_dtype_for_shape(shape) -> np.dtype:
+    return np.dtype(np.int64) if any(d > np.iinfo(np.int32).max for d in shape) \
+        else np.dtype(np.int32)
+
+
+def _gather_fill(operand, indices, *, dimension_numbers, slice_sizes, indices_are_sorted,
+                 fill_value, output_shape):
+    """A FILL_OR_DROP gather as a PROMISE_IN_BOUNDS gather plus a mask (as JAX does)."""
+    from cellax import lax
+    dn = dimension_numbers
+    oaval = core.get_aval(operand)
+    index_dtype = _index_dtype_for_shape(oaval.shape)
+    indices = lax.convert_element_type(indices, index_dtype)
+    num_batch_dims = core.get_aval(indices).ndim - 1
+    upper_bound = np.array([oaval.shape[d] - slice_sizes[d] for d in dn.start_index_map],
+                           index_dtype).reshape((1,) * num_batch_dims + (-1,))
+    mask = lax.bitwise_and(lax.ge(indices, index_dtype.type(0)),
+                           lax.le(indices, upper_bound))
+    mask = lax.reduce_and(mask, [num_batch_dims])
+    output_ndims = num_batch_dims + len(dn.offset_dims)
+    batch_dims_in_output = [d for d in range(output_ndims) if d not in dn.offset_dims]
+    gather_out = gather_p.bind(operand, indices, dimension_numbers=dn,
+                               slice_sizes=tuple(slice_sizes), unique_indices=False,
+                               indices_are_sorted=indices_are_sorted,
+                               mode=GatherScatterMode.PROMISE_IN_BOUNDS, fill_value=None)
+    fill = lax.full(output_shape, np.asarray(fill_value).astype(oaval.dtype)[()], oaval.dtype)
+    return lax.select(lax.broadcast_in_dim(mask, output_shape, batch_dims_in_output),
+                      gather_out, fill)
+
+
+def _gather_lower(ctx, operand, indices, *, dimension_numbers, slice_sizes, unique_indices,
+                  indices_are_sorted, mode, fill_value):
+    operand_aval, indices_aval = ctx.avals_in
+    out_aval = ctx.avals_out[0]
+    if mode == GatherScatterMode.FILL_OR_DROP:
+        def fill_fn(x, i):
+            return _gather_fill(x, i, dimension_numbers=dimension_numbers,
+                                slice_sizes=slice_sizes,
+                                indices_are_sorted=indices_are_sorted,
+                                fill_value=fill_value, output_shape=out_aval.shape)
+        return lower_fun(ctx, fill_fn, [operand, indices])[0]
+    if mode not in (GatherScatterMode.PROMISE_IN_BOUNDS, GatherScatterMode.CLIP):
+        raise NotImplementedError(f"gather mode {mode} is not supported")
+    return emit_gather(ctx, operand, indices, operand_aval, indices_aval, out_aval,
+                       dimension_numbers, slice_sizes, indices_are_sorted)
+
+
+_standard(gather_p, _gather_abstract_eval, _gather_lower)
+
+
+# ---------------------------------------------------------------------------------------
+# Scatters: one abstract evaluation and one lowering for all six primitives.
+
+
+def _updates_batching_dims(indices_batching_dims, update_window_dims, index_vector_dim,
+                           updates_shape):
+    scatter_dim_in_updates: list = list(range(index_vector_dim))
+    for i in update_window_dims:
+        scatter_dim_in_updates.insert(i, None)
+    if len(scatter_dim_in_updates) != len(updates_shape):
+        return ()
+    return tuple(scatter_dim_in_updates.index(i) for i in indices_batching_dims)
+
+
+def _scatter_abstract_eval(operand, indices, updates, *, update_jaxpr, update_consts,
+                           dimension_numbers, indices_are_sorted, unique_indices, mode):
+    _check_integer_indices(indices)
+    if operand.dtype != updates.dtype:
+        raise TypeError(f"lax.scatter requires arguments to have the same dtypes, got "
+                        f"{operand.dtype}, {updates.dtype}.")
+    dn = dimension_numbers
+    update_window_dims = tuple(dn.update_window_dims)
+    inserted_window_dims = tuple(dn.inserted_window_dims)
+    operand_batching_dims = tuple(dn.operand_batching_dims)
+    scatter_indices_batching_dims = tuple(dn.scatter_indices_batching_dims)
+    scatter_dims_to_operand_dims = tuple(dn.scatter_dims_to_operand_dims)
+    index_vector_dim = indices.ndim - 1
+    if index_vector_dim < 0:
+        raise TypeError(f"Scatter index leaf dimension must be within [0, "
+                        f"rank(indices) + 1). rank(indices) is {indices.ndim} "
+                        f"and scatter index leaf dimension is {index_vector_dim}.")
+    expanded_indices_shape = list(indices.shape)
+    expected_updates_rank = len(expanded_indices_shape) - 1 + len(update_window_dims)
+    if updates.ndim != expected_updates_rank:
+        raise TypeError(f"Updates tensor must be of rank {expected_updates_rank}; "
+                        f"got {updates.ndim}.")
+    _is_sorted(update_window_dims, "scatter", "update_window_dims")
+    _no_duplicate_dims(update_window_dims, "scatter", "update_window_dims")
+    _sorted_dims_in_range(update_window_dims, updates.ndim, "scatter", "update_window_dims")
+    _is_sorted(inserted_window_dims, "scatter", "inserted_window_dims")
+    _no_duplicate_dims(inserted_window_dims, "scatter", "inserted_window_dims")
+    _sorted_dims_in_range(inserted_window_dims, operand.ndim, "scatter",
+                          "inserted_window_dims")
+    _is_sorted(operand_batching_dims, "scatter", "operand_batching_dims")
+    _no_duplicate_dims(operand_batching_dims, "scatter", "operand_batching_dims")
+    _sorted_dims_in_range(operand_batching_dims, operand.ndim, "scatter",
+                          "operand_batching_dims")
+    _disjoint_dims(inserted_window_dims, operand_batching_dims, "scatter",
+                   "inserted_window_dims", "operand_batching_dims")
+    _disjoint_dims(scatter_dims_to_operand_dims, operand_batching_dims, "scatter",
+                   "scatter_dims_to_operand_dims", "operand_batching_dims")
+    _no_duplicate_dims(scatter_indices_batching_dims, "scatter",
+                       "scatter_indices_batching_dims")
+    _dims_in_range(scatter_indices_batching_dims, indices.ndim, "scatter",
+                   "scatter_indices_batching_dims")
+    if index_vector_dim in scatter_indices_batching_dims:
+        raise TypeError("Scatter op cannot have the index vector dimension as a batching "
+                        f"dimension; got {scatter_indices_batching_dims}.")
+    if len(operand_batching_dims) != len(scatter_indices_batching_dims):
+        raise TypeError("Scatter op requires equal numbers of operand_batching_dims and "
+                        f"scatter_indices_batching_dims, got {operand_batching_dims} and "
+                        f"{scatter_indices_batching_dims}.")
+    operand_batch_shape = tuple(operand.shape[i] for i in operand_batching_dims)
+    indices_batch_shape = tuple(indices.shape[i] for i in scatter_indices_batching_dims)
+    if operand_batch_shape != indices_batch_shape:
+        raise TypeError("Scatter op requires operand batching dimensions and indices batching "
+                        f"dimensions to have the same shape, got {operand_batch_shape} and "
+                        f"{indices_batch_shape}.")
+    updates_batching_dims = _updates_batching_dims(
+        scatter_indices_batching_dims, update_window_dims, index_vector_dim, updates.shape)
+    updates_batch_shape = tuple(updates.shape[i] for i in updates_batching_dims)
+    if operand_batch_shape != updates_batch_shape:
+        raise TypeError("Scatter op requires operand batching dimensions and updates batching "
+                        f"dimensions to have the same shape, got {operand_batch_shape} and "
+                        f"{updates_batch_shape}.")
+    window_size = (len(update_window_dims) + len(inserted_window_dims)
+                   + len(operand_batching_dims))
+    if operand.ndim != window_size:
+        raise TypeError(f"Scatter op has window of size {window_size}; doesn't "
+                        f"match operand of rank {operand.ndim}.")
+    if len(scatter_dims_to_operand_dims) != indices.shape[index_vector_dim]:
+        raise TypeError(f"Scatter op has {len(scatter_dims_to_operand_dims)} "
+                        f"elements in scatter_dims_to_operand_dims and the bound "
+                        f"of dimension index_vector_dim={index_vector_dim} of "
+                        f"indices is {indices.shape[index_vector_dim]}. These two "
+                        f"numbers must be equal")
+    for i, dim in enumerate(scatter_dims_to_operand_dims):
+        if dim < 0 or dim >= operand.ndim:
+            raise TypeError(f"Invalid scatter_dims_to_operand_dims mapping; domain "
+                            f"is [0, {operand.ndim}), got: {i}->{dim}.")
+    _no_duplicate_dims(scatter_dims_to_operand_dims, "scatter",
+                       "scatter_dims_to_operand_dims")
+    max_update_slice_sizes = [operand.shape[i] for i in range(operand.ndim)
+                              if i not in inserted_window_dims
+                              and i not in operand_batching_dims]
+    for i, update_window_dim in enumerate(update_window_dims):
+        if max_update_slice_sizes[i] < updates.shape[update_window_dim]:
+            raise TypeError(f"Bounds of the window dimensions of updates must not "
+                            f"exceed the bounds of the corresponding dimensions of "
+                            f"operand. For dimension {update_window_dim}, updates "
+                            f"bound is {updates.shape[update_window_dim]}, operand "
+                            f"bound is {max_update_slice_sizes[i]}.")
+    update_scatter_dims = [d for d in range(updates.ndim) if d not in update_window_dims]
+    scatter_dims_seen = 0
+    for i in update_scatter_dims:
+        if scatter_dims_seen == index_vector_dim:
+            scatter_dims_seen += 1
+        if updates.shape[i] != expanded_indices_shape[scatter_dims_seen]:
+            raise TypeError(f"Bounds of the scatter dimensions of updates must be "
+                            f"the same as the bounds of the corresponding dimensions "
+                            f"of scatter indices. For scatter dimension {i}, updates "
+                            f"bound is {updates.shape[i]}, indices bound is "
+                            f"{expanded_indices_shape[scatter_dims_seen]}.")
+        scatter_dims_seen += 1
+    return ShapedArray(operand.shape, operand.dtype, operand.weak_type)
+
+
+def _clamp_scatter_indices(operand, indices, updates, *, dnums):
+    """Clamp `indices` so that every scattered window is in range (CLIP mode)."""
+    from cellax import lax
+    oaval, iaval, uaval = map(core.get_aval, (operand, indices, updates))
+    slice_sizes, pos = [], 0
+    for i in range(oaval.ndim):
+        if i in dnums.inserted_window_dims or i in dnums.operand_batching_dims:
+            slice_sizes.append(1)
+        else:
+            slice_sizes.append(uaval.shape[dnums.update_window_dims[pos]])
+            pos += 1
+    upper = [oaval.shape[i] - slice_sizes[i] for i in dnums.scatter_dims_to_operand_dims]
+    upper = np.minimum(np.array(upper, np.int64), np.iinfo(iaval.dtype).max).astype(iaval.dtype)
+    upper = lax.broadcast_in_dim(upper, iaval.shape, (iaval.ndim - 1,))
+    return lax.clamp(iaval.dtype.type(0), indices, upper)
+
+
+def _region(ctx, arg_types: Sequence[str], body) -> str:
+    """A region whose block arguments are named apart from the function's `%argN`."""
+    fn = ctx.fn
+    saved_lines, saved_indent = fn.lines, fn.indent
+    args = [fn.fresh().replace("%", "%rarg") for _ in arg_types]
+    fn.lines, fn.indent = [], saved_indent + "  "
+    try:
+        results, result_types = body(args)
+        ctx.op("stablehlo.return", results, result_types, [])
+        inner = fn.lines
+    finally:
+        fn.lines, fn.indent = saved_lines, saved_indent
+    head = ", ".join(f"{a}: {t}" for a, t in zip(args, arg_types))
+    return "{\n" + f"{saved_indent} ^bb0({head}):\n" + "\n".join(inner) + f"\n{saved_indent}}}"
+
+
+def _scatter_lower(ctx, operand, indices, updates, *, update_jaxpr, update_consts,
+                   dimension_numbers, indices_are_sorted, unique_indices, mode):
+    operand_aval, indices_aval, updates_aval = ctx.avals_in
+    out_aval = ctx.avals_out[0]
+    dn = dimension_numbers
+    if mode == GatherScatterMode.CLIP:
+        indices = lower_fun(
+            ctx, lambda x, i, u: _clamp_scatter_indices(x, i, u, dnums=dn),
+            [operand, indices, updates])[0]
+    elif mode == GatherScatterMode.ONE_HOT:
+        raise NotImplementedError("scatter mode ONE_HOT is not supported")
+    scalar = tensor_type(ShapedArray((), out_aval.dtype))
+
+    def body(args):
+        if update_jaxpr is None:
+            return [args[1]], [scalar]
+        outs = lowering.lower_eqns(ctx.fn, update_jaxpr, update_consts, args)
+        return outs, [scalar] * len(outs)
+
+    region = _region(ctx, [scalar, scalar], body)
+    attr = _dims_attr("scatter", [
+        ("update_window_dims", tuple(dn.update_window_dims)),
+        ("inserted_window_dims", tuple(dn.inserted_window_dims)),
+        ("input_batching_dims", tuple(dn.operand_batching_dims)),
+        ("scatter_indices_batching_dims", tuple(dn.scatter_indices_batching_dims)),
+        ("scatter_dims_to_operand_dims", tuple(dn.scatter_dims_to_operand_dims)),
+        ("index_vector_dim", indices_aval.ndim - 1)])
+    return ctx.op("stablehlo.scatter", [operand, indices, updates],
+                  [tensor_type(operand_aval), tensor_type(indices_aval),
+                   tensor_type(updates_aval)], [tensor_type(out_aval)],
+                  {"indices_are_sorted": _bool_attr(indices_are_sorted),
+                   "scatter_dimension_numbers": attr,
+                   "unique_indices": _bool_attr(unique_indices)}, regions=[region])[0]
+
+
+def _scatter_prim(name: str) -> Primitive:
+    return _standard(Primitive(name), _scatter_abstract_eval, _scatter_lower)
+
+
+scatter_p = _scatter_prim("scatter")
+scatter_add_p = _scatter_prim("scatter-add")
+scatter_sub_p = _scatter_prim("scatter-sub")
+scatter_mul_p = _scatter_prim("scatter-mul")
+scatter_min_p = _scatter_prim("scatter-min")
+scatter_max_p = _scatter_prim("scatter-max")
+
+# ---------------------------------------------------------------------------------------
+# The update computation of a scatter: a jaxpr of two scalars, cached so that equal
+# computations give the identical (hashable-by-identity) jaxpr and eager caches hit.
+
+_reduction_jaxprs: dict = {}
+_reduction_jaxprs_weak: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def reduction_jaxpr(computation: Callable, aval: ShapedArray):
+    """(jaxpr, consts) of `computation(x, y)` on two scalars of `aval`."""
+    try:
+        table = _reduction_jaxprs_weak.setdefault(computation, {})
+    except TypeError:  # not weakly referenceable (e.g. a builtin)
+        table = _reduction_jaxprs.setdefault(computation, {})
+    hit = table.get(aval)
+    if hit is not None:
+        return hit
+    from cellax.interpreters.staging import trace_to_jaxpr
+
+    def comp(x, y):
+        result = computation(x, y)
+        if not core.is_valid_jaxtype(result):
+            raise ValueError(f"Invalid return type from reduction function: {type(result)}\n"
+                             f"Reduction functions should only return an array.\n"
+                             f"Full return value: {result}")
+        return [result]
+
+    jaxpr, consts, _ = trace_to_jaxpr(comp, [aval, aval])
+    if any(isinstance(c, core.Tracer) for c in consts):
+        raise NotImplementedError("Reduction computations can't close over Tracers.")
+    table[aval] = hit = (jaxpr, tuple(consts))
+    return hit
+
+
+def default_fill_value(dtype: np.dtype):
+    """The fill value of a FILL_OR_DROP gather when none is given (JAX's defaults)."""
+    if dtypes.is_inexact(dtype):
+        return np.nan
+    if dtype.kind == "i":
+        return int(np.iinfo(dtype).min)
+    if dtype.kind == "u":
+        return int(np.iinfo(dtype).max)
+    if dtype == dtypes.bool_:
+        return True
+    raise ValueError(f"Unsupported dtype for gather fill_value {dtype}")

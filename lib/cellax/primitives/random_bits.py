@@ -1,0 +1,141 @@
+"""Counter-based random bits: the Threefry-2x32 block cipher and a 64-bit counter iota.
+
+`threefry2x32` maps a key (two uint32 words) and counters (two uint32 words per
+element) to two uint32 words per element: 20 rounds of add / rotate / xor with a
+key injection every 4 rounds (Salmon et al., "Parallel random numbers: as easy as
+1, 2, 3", 2011). It lowers to plain StableHLO integer ops, so every backend gives
+the same bits. `iota_2x32_shape` gives the row-major index of every element of a
+shape as a 64-bit number split into (high word, low word).
+
+`cellax.random` builds keys, splitting, folding and sampling on these two.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from cellax import dtypes
+from cellax.core import Primitive, ShapedArray
+from cellax.interpreters.lowering import tensor_type
+from cellax.primitives.elementwise import _standard, broadcast_shapes
+
+# ---------------------------------------------------------------------------------------
+# threefry2x32: (key_hi, key_lo, count_hi, count_lo) -> (bits_hi, bits_lo)
+
+threefry2x32_p = Primitive("threefry2x32")
+threefry2x32_p.multiple_results = True
+
+# Rotation distances of the 2x32 variant; the two groups alternate every 4 rounds.
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+# Threefish's key-schedule parity constant.
+_KS_PARITY = 0x1BD11BDA
+
+
+def _threefry2x32_abstract_eval(k1, k2, x1, x2):
+    avals = (k1, k2, x1, x2)
+    if any(a.dtype != dtypes.uint32 for a in avals):
+        raise TypeError("Arguments to threefry2x32 must have uint32 type, got "
+                        f"{', '.join(a.str_short() for a in avals)}.")
+    shape = broadcast_shapes("threefry2x32", *(a.shape for a in avals))
+    out = ShapedArray(shape, dtypes.uint32)
+    return [out, out]
+
+
+def _threefry2x32_lower(ctx, k1, k2, x1, x2):
+    out = ctx.avals_out[0]
+    u32 = dtypes.uint32
+    ttype = tensor_type(out)
+    scalar = ShapedArray((), u32)
+    ins = [ctx.broadcast(v, a, out.shape, dims=range(a.ndim) if a.ndim else ())
+           for v, a in zip((k1, k2, x1, x2), ctx.avals_in)]
+    k1, k2, x1, x2 = ins
+    consts: dict[int, str] = {}
+
+    def const(v: int) -> str:
+        c = consts.get(v)
+        if c is None:
+            c = ctx.broadcast(ctx.constant(np.uint32(v)), scalar, out.shape, dims=())
+            consts[v] = c
+        return c
+
+    def binop(name, a, b):
+        return ctx.op(name, [a, b], [ttype, ttype], [ttype])[0]
+
+    def add(a, b):
+        return binop("stablehlo.add", a, b)
+
+    def xor(a, b):
+        return binop("stablehlo.xor", a, b)
+
+    def rotl(x, r):
+        left = binop("stablehlo.shift_left", x, const(r))
+        right = binop("stablehlo.shift_right_logical", x, const(32 - r))
+        return binop("stablehlo.or", left, right)
+
+    ks = [k1, k2, xor(xor(k1, k2), const(_KS_PARITY))]
+    x1 = add(x1, ks[0])
+    x2 = add(x2, ks[1])
+    for i in range(5):
+        for r in _ROTATIONS[i % 2]:
+            x1 = add(x1, x2)
+            x2 = xor(x1, rotl(x2, r))
+        x1 = add(x1, ks[(i + 1) % 3])
+        x2 = add(add(x2, ks[(i + 2) % 3]), const(i + 1))
+    return [x1, x2]
+
+
+_standard(threefry2x32_p, _threefry2x32_abstract_eval, _threefry2x32_lower)
+
+
+def threefry2x32(k1, k2, x1, x2):
+    """Apply Threefry-2x32 elementwise; operands are uint32 and broadcast like lax ops."""
+    return threefry2x32_p.bind(k1, k2, x1, x2)
+
+
+# ---------------------------------------------------------------------------------------
+# iota_2x32_shape: the row-major index of each element as (high, low) uint32 words
+
+iota_2x32_shape_p = Primitive("iota_2x32_shape")
+iota_2x32_shape_p.multiple_results = True
+
+
+def _iota_2x32_shape_abstract_eval(*, shape):
+    out = ShapedArray(tuple(shape), dtypes.uint32)
+    return [out, out]
+
+
+def _iota_2x32_shape_lower(ctx, *, shape):
+    shape = tuple(shape)
+    u64 = ShapedArray(shape, dtypes.uint64)
+    t64 = tensor_type(u64)
+    if not shape:
+        zero = ctx.constant(np.uint32(0))
+        return [zero, zero]
+
+    def const64(v: int) -> str:
+        return ctx.broadcast(ctx.constant(np.uint64(v)), ShapedArray((), dtypes.uint64), shape,
+                             dims=())
+
+    # index = sum_d iota_d * stride_d, computed in uint64 whatever the x64 setting.
+    index = None
+    for d in range(len(shape)):
+        stride = math.prod(shape[d + 1:])
+        term = ctx.op("stablehlo.iota", [], [], [t64], {"iota_dimension": f"{d} : i64"})[0]
+        if stride != 1:
+            term = ctx.op("stablehlo.multiply", [term, const64(stride)], [t64, t64], [t64])[0]
+        index = term if index is None else ctx.op("stablehlo.add", [index, term], [t64, t64],
+                                                  [t64])[0]
+    high = ctx.op("stablehlo.shift_right_logical", [index, const64(32)], [t64, t64], [t64])[0]
+    t32 = tensor_type(shape, dtypes.uint32)
+    return [ctx.op("stablehlo.convert", [high], [t64], [t32])[0],
+            ctx.op("stablehlo.convert", [index], [t64], [t32])[0]]
+
+
+_standard(iota_2x32_shape_p, _iota_2x32_shape_abstract_eval, _iota_2x32_shape_lower)
+
+
+def iota_2x32_shape(shape):
+    """(high, low) uint32 words of `arange(prod(shape)).reshape(shape)` as uint64."""
+    return iota_2x32_shape_p.bind(shape=tuple(int(d) for d in shape))
+
