@@ -154,6 +154,7 @@ def main() -> int:
                     (base if who == "base" else samples[w.name][who]).append(dt)
         except RuntimeError as e:
             errors[w.name] = str(e)
+            samples[w.name] = {lib: [] for lib in LIBS}
             continue
         b = statistics.median(base)
         for lib in LIBS:
@@ -172,14 +173,12 @@ def main() -> int:
                     res = run_worker(py, env, lib, extra)
                 except (RuntimeError, subprocess.TimeoutExpired) as e:
                     log(f"  round {r + 1}: {e}")
-                    for n in names:
-                        errors.setdefault(n, f"{lib}: worker failed")
-                    continue
+                    res = {n: {"error": "worker failed (see log)"} for n in names}
                 took.append(f"{lib} {time.perf_counter() - t0:.1f}s")
-                for n, v in res.items():
-                    if "seconds" in v:
-                        samples[n][lib].append(v["seconds"])
-                    elif "error" in v:
+                for n in names:  # one entry per round, None when missing: rounds pair up
+                    v = res.get(n, {})
+                    samples[n][lib].append(v.get("seconds"))
+                    if "error" in v:
                         errors.setdefault(n, f"{lib}: {v['error']}")
                     elif "skipped" in v:
                         skipped.setdefault(n, f"skipped: {v['skipped']}")
@@ -188,15 +187,18 @@ def main() -> int:
     rows = []
     for w in selected:
         row = {"name": w.name, "title": w.title, "target": w.target, "later": w.later}
+        got = {lib: [t for t in samples[w.name][lib] if t is not None] for lib in LIBS}
         for lib in LIBS:
-            s = samples[w.name][lib]
-            row[lib] = {"median_s": statistics.median(s) if s else None, "samples_s": s}
+            row[lib] = {"median_s": statistics.median(got[lib]) if got[lib] else None,
+                        "samples_s": samples[w.name][lib]}  # per round, None if missing
         c, j = row["cellax"]["median_s"], row["jax"]["median_s"]
-        spreads = [v for v in (spread(samples[w.name][lib]) for lib in LIBS) if v is not None]
+        spreads = [v for v in (spread(got[lib]) for lib in LIBS) if v is not None]
         row["spread"] = max(spreads, default=None)
         row["ratio"] = c / j if c is not None and j else None
-        pairs = [a / b for a, b in zip(samples[w.name]["cellax"], samples[w.name]["jax"]) if b]
-        row["paired_ratio_median"] = statistics.median(pairs) if pairs else None
+        # Same-round pairs ran back to back, under the same load: their ratios are steadier.
+        pairs = [a / b for a, b in zip(samples[w.name]["cellax"], samples[w.name]["jax"])
+                 if a is not None and b]
+        row["paired_ratio"] = statistics.median(pairs) if pairs else None
         row["meets_target"] = None if row["ratio"] is None else row["ratio"] <= w.target
         row["note"] = errors.get(w.name) or skipped.get(w.name)
         rows.append(row)
@@ -229,7 +231,7 @@ def print_table(rows, probe, rounds, import_rounds, quick, elapsed, load) -> Non
           + (": the machine was busy, expect noise (see spread)" if busy else "") + "\n")
     tw = max(len(r["title"]) for r in rows)
     head = (f"{'workload':<{tw}}  {'cellax':>9}  {'jax':>9}  {'cellax/jax':>10}  "
-            f"{'target':>7}  {'':4}  {'spread':>6}")
+            f"{'target':>7}  {'':4}  {'paired':>6}  {'spread':>6}")
     print(head)
     print("-" * len(head))
     later_shown = False
@@ -240,14 +242,17 @@ def print_table(rows, probe, rounds, import_rounds, quick, elapsed, load) -> Non
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
         verdict = "" if r["ratio"] is None else ("ok" if r["meets_target"] else "OVER")
         spr = "" if r.get("spread") is None else f"{100 * r['spread']:.0f}%"
+        paired = "" if r.get("paired_ratio") is None else f"{r['paired_ratio']:.2f}"
         line = (f"{r['title']:<{tw}}  {fmt_time(r['cellax']['median_s']):>9}  "
                 f"{fmt_time(r['jax']['median_s']):>9}  {ratio:>10}  "
-                f"{'<=' + format(r['target'], '.2f'):>7}  {verdict:4}  {spr:>6}")
+                f"{'<=' + format(r['target'], '.2f'):>7}  {verdict:4}  {paired:>6}  {spr:>6}")
         if r["note"]:
             line = line.rstrip() + "  " + r["note"]
         print(line.rstrip())
-    print("\nratio = median cellax time / median JAX time; OVER = above target. spread = "
-          "interquartile range / median over rounds, worse of the two libraries.\n")
+    print("\ncellax/jax = median cellax time / median JAX time (OVER: above target). "
+          "paired = median over rounds\nof the same round's cellax/jax (steadier on a busy "
+          "machine). spread = interquartile range / median\nover rounds, worse of the two "
+          "libraries.\n")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,11 @@ patterns, keys as their uint32 data.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import itertools
+import json
+import os
 
 import numpy as np
 import pytest
@@ -193,9 +197,23 @@ _NAMESPACE = {"jax": jax, "jnp": jnp, "random": random, "np": np}
 
 
 @pytest.fixture(scope="module")
-def reference(oracle):
+def reference(oracle, tmp_path_factory):
     code = (f"CASES = {CASES!r}\nERRORS = {ERROR_CASES!r}\nX64 = {X64_CASES!r}\n" + _ORACLE)
-    return oracle(code)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return oracle(code)
+    # Under xdist, the workers of one session share a single oracle run.
+    shared = tmp_path_factory.getbasetemp().parent
+    digest = hashlib.sha256(code.encode()).hexdigest()[:16]
+    path = shared / f"random_oracle_{digest}.json"
+    with open(shared / f"random_oracle_{digest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return json.loads(path.read_text())
+        result = oracle(code)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result))
+        os.replace(tmp, path)
+        return result
 
 
 def _assert_same(got, want, name):

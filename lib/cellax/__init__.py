@@ -4,7 +4,7 @@
 """
 from cellax.config import config  # noqa: F401  (first: dtypes reads it)
 from cellax import backend as _backend  # noqa: F401
-from cellax import errors  # noqa: F401
+from cellax import errors, dtypes  # noqa: F401
 from cellax.primitives import (call as _call, dot as _dot, elementwise as _elementwise,  # noqa
                                reductions as _reductions, shape as _shape,
                                indexing as _indexing_prims)
@@ -18,6 +18,8 @@ from cellax.api import (jit, make_jaxpr, eval_shape, devices, local_devices,  # 
                         device_get, block_until_ready, clear_caches, disable_jit, process_index,
                         process_count)
 from cellax.core import ShapeDtypeStruct  # noqa: F401
+from cellax.autodiff import (grad, value_and_grad, vjp, jvp, linearize,  # noqa: F401
+                             linear_transpose)
 from cellax import random  # noqa: F401
 
 __version__ = "0.1.0"

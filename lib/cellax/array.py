@@ -132,6 +132,16 @@ def _copy(self):
     return dispatch.put(_value(self), self.aval, self._sharding._device)
 
 
+def _reconstruct_array(value: np.ndarray, weak_type: bool):
+    """Unpickling: the host value back on the default device, with its weak type."""
+    from cellax import dispatch
+    return dispatch.put(value, core.ShapedArray(value.shape, value.dtype, weak_type), None)
+
+
+def _reduce(self):
+    return (_reconstruct_array, (np.array(_value(self)), self.aval.weak_type))
+
+
 _props = {
     "shape": lambda self: self.aval.shape,
     "dtype": lambda self: self.aval.dtype,
@@ -165,4 +175,5 @@ ArrayImpl.devices = _devices
 ArrayImpl.copy = _copy
 ArrayImpl.__copy__ = _copy
 ArrayImpl.__deepcopy__ = lambda self, memo: _copy(self)
+ArrayImpl.__reduce__ = _reduce
 _array_methods.install(ArrayImpl)

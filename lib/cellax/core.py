@@ -8,6 +8,7 @@ delegate to the trace they were started from (their `parent`).
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import sys
 import threading
@@ -15,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from cellax import dtypes
+from cellax import dtypes, errors
 from cellax.errors import (ConcretizationTypeError, TracerArrayConversionError,
                            TracerBoolConversionError, TracerIntegerConversionError,
                            UnexpectedTracerError)
@@ -398,8 +399,7 @@ class Tracer:
         from cellax import lax
         return (lax.index_in_dim(self, i, keepdims=False) for i in range(self.aval.shape[0]))
 
-    def __hash__(self):
-        raise TypeError(f"unhashable type: {type(self).__name__}")
+    __hash__ = None  # unhashable, like arrays: `hash(x)` names the tracer's type
 
     def __repr__(self):
         return f"Traced<{self.aval}>with<{self._trace}>"
@@ -417,19 +417,27 @@ _register_tracer_class()
 
 
 def escaped_tracer_error(tracer: Tracer, primitive=None) -> UnexpectedTracerError:
+    """The error for a tracer used after its trace finished (JAX's message, then a fix)."""
+    try:
+        type_str = tracer.aval.str_short(False)
+    except Exception:  # noqa: BLE001 - an error message must never fail to build
+        type_str = "?"
+    msg = ("Encountered an unexpected tracer. A function transformed by cellax had a side "
+           "effect, allowing for a reference to an intermediate value with type "
+           f"{type_str} wrapped in a {type(tracer).__name__} to escape the scope of the "
+           "transformation.\nTransformations require that functions explicitly return their "
+           "outputs, and disallow saving intermediate values to global state.")
     dbg = getattr(tracer._trace, "debug_info", None)
-    origin = ""
     if dbg is not None:
         where = f" at {dbg.func_src}" if dbg.func_src else ""
-        origin = (f" The tracer was created while tracing the function {dbg.func_name}{where} "
-                  f"for {dbg.traced_for}, which has finished.")
-    where = f" while evaluating `{primitive}`" if primitive is not None else ""
-    return UnexpectedTracerError(
-        f"Encountered an unexpected tracer{where}: {tracer}.{origin} A function transformed "
-        "by cellax had a side effect that let a traced value escape its transformation "
-        "(for example by storing it in a global or in a list outside the function).\n"
-        "Return the value from the transformed function instead of leaking it, or pass it "
-        "in as an argument.")
+        msg += (f"\nThe function being traced when the value leaked was {dbg.func_name}{where} "
+                f"traced for {dbg.traced_for}.")
+    if primitive is not None:
+        msg += f"\nThe leaked value was used by `{primitive}`."
+    msg += ("\nFix: return the value from the transformed function instead of storing it "
+            "(in a global, a list or an attribute outside the function), or pass it in as an "
+            "argument.")
+    return UnexpectedTracerError(msg)
 
 
 def get_aval(x) -> ShapedArray:
@@ -454,6 +462,21 @@ def _check_np_dtype(dt: np.dtype) -> np.dtype:
         raise TypeError(f"Arrays of dtype {dt} are not supported by cellax: only numeric and "
                         "bool dtypes are.")
     return dtypes.canonicalize_dtype(dt)
+
+
+def constant_array(value: np.ndarray, aval: ShapedArray, device=None):
+    """An array made by a constructor from a host value (`jnp.asarray(2.0)`, `jnp.zeros(())`):
+    a device array eagerly; while staging, a scalar becomes a literal tracer (so it is
+    inlined into the jaxpr, as in JAX) and a larger value a device array (a constvar)."""
+    if device is None and not aval.shape:
+        trace = _ctx.trace
+        while trace is not None:  # transformations delegate to the trace they run on
+            make = getattr(trace, "literal_tracer", None)
+            if make is not None:
+                return make(value, aval)
+            trace = getattr(trace, "parent", None)
+    from cellax import dispatch
+    return dispatch.put(value, aval, device)
 
 
 def is_valid_jaxtype(x) -> bool:
@@ -524,8 +547,7 @@ def jaxpr_as_fun(closed: ClosedJaxpr) -> Callable:
     return lambda *args: eval_jaxpr(closed.jaxpr, closed.consts, *args)
 
 
-class JaxprTypeError(TypeError):
-    pass
+JaxprTypeError = errors.JaxprTypeError
 
 
 def check_jaxpr(jaxpr: Jaxpr) -> None:
@@ -596,13 +618,35 @@ def concrete_or_error(value, context: str = ""):
 
 
 def canonicalize_shape(shape, context: str = "") -> tuple[int, ...]:
+    """A shape as a tuple of Python ints; TypeError (JAX's message) for anything else,
+    e.g. a traced size under `jit` or a float."""
+    if isinstance(shape, (int, np.integer)) or (
+            isinstance(shape, Tracer) and not shape.aval.shape) or (
+            getattr(shape, "ndim", None) == 0):
+        shape = (shape,)
     try:
-        if isinstance(shape, (int, np.integer)) or (
-                isinstance(shape, Tracer) and not shape.aval.shape):
-            shape = (shape,)
-        return tuple(int(concrete_or_error(d, context)) for d in shape)
-    except TypeError as e:
-        if isinstance(e, ConcretizationTypeError):
-            raise
-        raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, "
-                        f"got {shape}.{(' ' + context) if context else ''}") from None
+        out = []
+        for d in shape:
+            if isinstance(d, Tracer):
+                c = d.to_concrete_value()
+                if c is None:
+                    raise TypeError
+                d = c
+            if isinstance(d, (bool, np.bool_)):
+                raise TypeError
+            out.append(operator.index(d))
+        return tuple(out)
+    except TypeError:
+        pass
+    try:
+        shown = tuple(shape)
+    except TypeError:
+        shown = shape
+    msg = f"Shapes must be 1D sequences of concrete values of integer type, got {shown}."
+    tracers = [d for d in shown if isinstance(d, Tracer)] if isinstance(shown, tuple) else []
+    if tracers:
+        msg += ("\nIf using `jit`, try using `static_argnums` or applying `jit` to smaller "
+                "subfunctions.")
+        for t in tracers:
+            msg += t._origin_msg()
+    raise TypeError(msg)

@@ -19,6 +19,8 @@ uint8, uint16, uint32, uint64 = (np.dtype(t) for t in ("uint8", "uint16", "uint3
 float16, float32, float64 = (np.dtype(t) for t in ("float16", "float32", "float64"))
 bfloat16 = np.dtype(ml_dtypes.bfloat16)
 complex64, complex128 = np.dtype("complex64"), np.dtype("complex128")
+# The dtype of tangents of integer and boolean values (JAX's float0: zero-sized).
+float0 = np.dtype([("float0", np.void, 0)])
 
 _int_types = [int8, int16, int32, int64]
 _uint_types = [uint8, uint16, uint32, uint64]

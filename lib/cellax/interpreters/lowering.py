@@ -200,7 +200,7 @@ class RuleContext:
         """A region with block arguments; `body(ctx, args)` returns the values to return."""
         fn = self.fn
         saved_lines, saved_indent = fn.lines, fn.indent
-        args = [fn.fresh().replace("%", "%arg") for _ in arg_types]
+        args = [fn.fresh().replace("%", "%blk") for _ in arg_types]
         fn.lines, fn.indent = [], saved_indent + "  "
         try:
             results, result_types = body(self, args)

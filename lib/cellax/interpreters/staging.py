@@ -68,6 +68,11 @@ class JaxprTracer(Tracer):
     def _origin_msg(self) -> str:
         return self._trace.origin_msg(self.var)
 
+    def __repr__(self):
+        # JAX's form: JitTracer(~float32[]) ("~" marks a weak type).
+        aval = self._aval
+        return f"JitTracer({'~' if aval.weak_type else ''}{aval.str_short(False)})"
+
 
 _LITERAL_TYPES = (int, float, complex, bool, np.generic)
 
@@ -90,6 +95,14 @@ class StagingTrace(core.Trace):
         v = Var(aval)
         self.invars.append(v)
         return JaxprTracer(self, aval, v)
+
+    def literal_tracer(self, value, aval: ShapedArray) -> JaxprTracer:
+        """A tracer for a scalar constant created while tracing (`jnp.float32(2)`,
+        `jnp.zeros(())`): like JAX, it is inlined as a literal into the equations that use
+        it, and it is not concrete (`float()` of it raises, as of any tracer)."""
+        if isinstance(value, np.ndarray):
+            value = value[()]
+        return JaxprTracer(self, aval, Literal(value, aval))
 
     def atom(self, x):
         """The Var or Literal standing for `x` in this trace's jaxpr."""
@@ -134,6 +147,9 @@ class StagingTrace(core.Trace):
     # -- error messages ---------------------------------------------------------------
 
     def origin_msg(self, var: Var) -> str:
+        """Where a traced value came from, in JAX's words: the function being traced and the
+        arguments the value depends on (or, for a value computed from constants only, the
+        operations that made it)."""
         dbg = self.debug_info
         if dbg is None:
             return ""
@@ -141,7 +157,8 @@ class StagingTrace(core.Trace):
         for eqn in self.eqns:
             for o in eqn.outvars:
                 producers[o] = eqn
-        seen, todo, deps = set(), [var], set()
+        self._constvar_set = set(self.constvars)
+        seen, todo, deps, roots = set(), [var], set(), []
         invar_index = {v: i for i, v in enumerate(self.invars)}
         while todo:
             v = todo.pop()
@@ -151,18 +168,43 @@ class StagingTrace(core.Trace):
             if v in invar_index:
                 deps.add(invar_index[v])
             elif v in producers:
-                todo.extend(producers[v].invars)
+                eqn = producers[v]
+                # As JAX: the operations that brought a constant (a literal or a closed-over
+                # array) into the computation.
+                if any(isinstance(x, Literal) or x in self._constvar_set for x in eqn.invars):
+                    roots.append(eqn)
+                todo.extend(eqn.invars)
         where = f" at {dbg.func_src}" if dbg.func_src else ""
-        msg = f"The error occurred while tracing the function {dbg.func_name}{where} for " \
-              f"{dbg.traced_for}. "
-        if deps and dbg.arg_names:
-            names = [dbg.arg_names[i] for i in sorted(deps) if i < len(dbg.arg_names)]
-            plural = "s" if len(names) > 1 else ""
-            msg += (f"This concrete value was not available in Python because it depends on "
-                    f"the value of the argument{plural} {', '.join(names)}.\n")
-        else:
-            msg += "\n"
-        return msg
+        msg = (f"The error occurred while tracing the function {dbg.func_name}{where} for "
+               f"{dbg.traced_for}. ")
+        arg_names = dbg.arg_names
+        if deps and arg_names:
+            names = [arg_names[i] for i in sorted(deps) if i < len(arg_names)]
+            if len(names) == 1:
+                args = f"the argument {names[0]}"
+            elif len(names) == 2:
+                args = f"the arguments {names[0]} and {names[1]}"
+            else:
+                args = f"the arguments {', '.join(names[:-1])}, and {names[-1]}"
+            msg += ("This concrete value was not available in Python because it depends on "
+                    f"the value{'s' if len(names) > 1 else ''} of {args}.")
+        elif roots:
+            roots.sort(key=self.eqns.index)
+            lines = [f"  operation {_pp_eqn(e)}\n    from line {e.source_info}"
+                     for e in roots[:5]]
+            msg += ("This value became a tracer due to operations on these lines:\n\n"
+                    + "\n\n".join(lines))
+            if len(roots) > 5:
+                msg += "\n\n(Additional originating lines are not shown.)"
+        return "\n" + msg
+
+
+def _pp_eqn(eqn) -> str:
+    try:
+        from cellax.pretty import pp_eqn
+        return pp_eqn(eqn)
+    except Exception:  # noqa: BLE001 - an error message must never fail to build
+        return str(eqn.primitive)
 
 
 def trace_to_jaxpr(fun: Callable, in_avals: Sequence[ShapedArray],

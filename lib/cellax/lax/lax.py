@@ -149,6 +149,13 @@ def convert_element_type(operand, new_dtype, weak_type: bool = False):
     aval = get_aval(operand)
     if aval.dtype == new_dtype and aval.weak_type == weak_type:
         return operand
+    literal = getattr(operand, "var", None)
+    if type(literal) is core.Literal:  # a literal tracer: fold on the host, as JAX does
+        value = np.asarray(literal.val)
+        if value.dtype.kind == "c" and new_dtype.kind != "c":
+            value = value.real
+        return operand._trace.literal_tracer(
+            value.astype(new_dtype), core.ShapedArray((), new_dtype, bool(weak_type)))
     return _ew.convert_element_type_p.bind(operand, new_dtype=new_dtype,
                                            weak_type=bool(weak_type), sharding=None)
 
@@ -355,12 +362,9 @@ def _full(shape, fill_value, dtype, weak):
 
 
 def _host_scalar_to_array(value, dtype, weak):
-    """Eagerly, a host scalar result becomes a device array (lax functions return Arrays);
-    under a trace it stays a host value, i.e. a literal in the jaxpr, as in JAX."""
-    if core.current_trace() is not core.eval_trace:
-        return value
-    from cellax import dispatch
-    return dispatch.put(value, core.ShapedArray((), dtype, bool(weak)), None)
+    """A host scalar result as an Array (lax functions return Arrays): a device array
+    eagerly, a literal tracer while staging (inlined into the jaxpr, as in JAX)."""
+    return core.constant_array(np.asarray(value, dtype), core.ShapedArray((), dtype, bool(weak)))
 
 
 def full_like(x, fill_value, dtype=None, shape=None):
@@ -472,7 +476,15 @@ def argmin(operand, axis: int, index_dtype):
 
 
 def stop_gradient(x):
-    return x
+    """The identity on values, with a zero derivative (applied to every leaf of a pytree)."""
+    from cellax.tree_util import tree_map
+
+    def stop(v):
+        aval = get_aval(v)
+        if not dtypes.is_inexact(aval.dtype):
+            return v
+        return _ew.stop_gradient_p.bind(v)
+    return tree_map(stop, x)
 
 
 # ---------------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def asarray(a, dtype=None, order=None, *, copy=None, device=None):
         dtypes.python_scalar_dtype(a) if weak else core.get_aval(value).dtype)
     value = value.astype(target, copy=False)
     aval = core.ShapedArray(value.shape, target, weak)
-    return dispatch.put(value, aval, _device_arg(device))
+    return core.constant_array(value, aval, device)
 
 
 def _device_arg(device):
@@ -177,9 +177,11 @@ def empty_like(a, dtype=None, shape=None):
 
 
 def arange(start, stop=None, step=None, dtype=None):
-    start = core.concrete_or_error(start, "It arose in the jnp.arange argument 'start'.")
-    stop = core.concrete_or_error(stop, "It arose in the jnp.arange argument 'stop'.")
-    step = core.concrete_or_error(step, "It arose in the jnp.arange argument 'step'.")
+    # With one argument it is `stop` (as JAX's message says).
+    first = "stop" if stop is None and step is None else "start"
+    start = core.concrete_or_error(start, f"It arose in the jnp.arange argument '{first}'")
+    stop = core.concrete_or_error(stop, "It arose in the jnp.arange argument 'stop'")
+    step = core.concrete_or_error(step, "It arose in the jnp.arange argument 'step'")
     if dtype is None:
         dtype = dtypes.result_type(*(v for v in (start, stop, step) if v is not None))
     dtype = dtypes.check_user_dtype(dtype, "arange")
@@ -571,8 +573,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     aval = get_aval(a)
     if isinstance(shape, (int, np.integer)) or (isinstance(shape, Tracer)):
         shape = (shape,)
-    shape = [core.concrete_or_error(d, "jnp.reshape shape") for d in shape]
-    shape = [int(d) for d in shape]
+    shape = list(core.canonicalize_shape(shape))
     if shape.count(-1) > 1:
         raise ValueError("can only specify one unknown dimension")
     if -1 in shape:

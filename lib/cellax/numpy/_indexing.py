@@ -31,10 +31,6 @@ _HOST = (np.ndarray, np.generic, int, float, bool, complex)
 # Small helpers: host-or-lax arithmetic on index values
 
 
-def _is_array(x) -> bool:
-    return isinstance(x, (ArrayImpl, Tracer, np.ndarray))
-
-
 def _fold(*xs) -> bool:
     """Compute on the host: all inputs are host values and nothing is being traced."""
     return core.current_trace() is core.eval_trace and all(isinstance(x, _HOST) for x in xs)

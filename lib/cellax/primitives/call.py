@@ -42,3 +42,158 @@ def _jit_lower(ctx, *args, jaxpr, name, **_):
 jit_p.def_impl(_jit_impl)
 jit_p.def_abstract_eval(_jit_abstract_eval)
 core.lowering_rules[jit_p] = _jit_lower
+
+
+# ---------------------------------------------------------------------------------------
+# Autodiff rules: jvp (a jvp'd jaxpr in a new jit), partial evaluation (split into a known
+# and an unknown jit, so primal work stays out of the linear jaxpr), and transpose.
+
+from cellax.core import ClosedJaxpr, JaxprEqn, Var, set_current_trace  # noqa: E402
+from cellax.interpreters import jvp as _jvp  # noqa: E402
+from cellax.interpreters import partial_eval as _pe  # noqa: E402
+from cellax.interpreters import staging as _staging  # noqa: E402
+from cellax.interpreters import transpose as _tr  # noqa: E402
+
+_jvp_cache: dict = {}
+_transpose_cache: dict = {}
+
+
+def jvp_jaxpr(closed: ClosedJaxpr, nonzeros: tuple[bool, ...]):
+    """(closed jaxpr of (primals, nonzero tangents) -> (primals, nonzero tangents),
+    which output tangents are nonzero)."""
+    key = (id(closed.jaxpr), nonzeros)
+    hit = _jvp_cache.get(key)
+    if hit is not None and hit[0] is closed.jaxpr:
+        return hit[1], hit[2]
+    n = len(closed.in_avals)
+    t_avals = [_jvp.tangent_aval(a) for a, nz in zip(closed.in_avals, nonzeros) if nz]
+    box = []
+
+    def f(*args):
+        nz_t = iter(args[n:])
+        tangents = [next(nz_t) if nz else _jvp.Zero(_jvp.tangent_aval(a))
+                    for a, nz in zip(closed.in_avals, nonzeros)]
+        po, to = _jvp.jvp_flat(lambda *xs: core.eval_jaxpr(closed.jaxpr, closed.consts, *xs),
+                               args[:n], tangents)
+        box.append(tuple(type(t) is not _jvp.Zero for t in to))
+        return [*po, *[t for t in to if type(t) is not _jvp.Zero]]
+
+    jaxpr, consts, _ = _staging.trace_to_jaxpr(f, [*closed.in_avals, *t_avals])
+    out = ClosedJaxpr(jaxpr, consts)
+    _jvp_cache[key] = (closed.jaxpr, out, box[0])
+    return out, box[0]
+
+
+def _with_jaxpr(params, jaxpr: ClosedJaxpr, name: str | None = None) -> dict:
+    new = dict(params, jaxpr=jaxpr, donated_invars=(False,) * len(jaxpr.in_avals))
+    if name is not None:
+        new["name"] = name
+    return new
+
+
+def _jit_jvp(primals, tangents, **params):
+    closed = params["jaxpr"]
+    nonzeros = tuple(type(t) is not _jvp.Zero for t in tangents)
+    jvp_closed, out_nz = jvp_jaxpr(closed, nonzeros)
+    outs = jit_p.bind(*primals, *[t for t in tangents if type(t) is not _jvp.Zero],
+                      **_with_jaxpr(params, jvp_closed))
+    n = len(closed.out_avals)
+    it = iter(outs[n:])
+    tangent_out = [next(it) if nz else _jvp.Zero(_jvp.tangent_aval(a))
+                   for a, nz in zip(closed.out_avals, out_nz)]
+    return list(outs[:n]), tangent_out
+
+
+core.jvp_rules[jit_p] = _jit_jvp
+
+
+def _jit_partial_eval(trace, args, params):
+    closed = params["jaxpr"]
+    unknowns = [trace.is_unknown(a) for a in args]
+    known_j, unknown_j, out_unknowns, res_forward = _pe.partial_eval_jaxpr(closed.jaxpr,
+                                                                         unknowns)
+    known_closed = ClosedJaxpr(known_j, closed.consts)
+    known_args = [a for a, u in zip(args, unknowns) if not u]
+    with set_current_trace(trace.parent):
+        known_outs = jit_p.bind(*known_args, **_with_jaxpr(params, known_closed))
+    n_known = len(known_outs) - sum(f is None for f in res_forward)
+    computed = iter(known_outs[n_known:])
+    residuals = [next(computed) if f is None else known_args[f] for f in res_forward]
+    unknown_outs = trace.staging.process_primitive(
+        jit_p, [*residuals, *[a for a, u in zip(args, unknowns) if u]],
+        _with_jaxpr(params, ClosedJaxpr(unknown_j, [])))
+    k_it, u_it = iter(known_outs[:n_known]), iter(unknown_outs)
+    return [next(u_it) if u else next(k_it) for u in out_unknowns]
+
+
+_pe.partial_eval_rules[jit_p] = _jit_partial_eval
+
+
+def _jit_partial_eval_jaxpr(eqn, ins_unknown):
+    closed = eqn.params["jaxpr"]
+    known_j, unknown_j, out_unknowns, res_forward = _pe.partial_eval_jaxpr(closed.jaxpr,
+                                                                         ins_unknown)
+    known_in = [v for v, u in zip(eqn.invars, ins_unknown) if not u]
+    n_computed = sum(f is None for f in res_forward)
+    computed_vars = [Var(v.aval) for v in known_j.outvars[len(known_j.outvars) - n_computed:]]
+    it = iter(computed_vars)
+    res_vars = [next(it) if f is None else known_in[f] for f in res_forward]
+    known_eqn = JaxprEqn(
+        known_in,
+        [*[v for v, u in zip(eqn.outvars, out_unknowns) if not u], *computed_vars], jit_p,
+        _with_jaxpr(eqn.params, ClosedJaxpr(known_j, closed.consts)), eqn.source_info)
+    unknown_eqn = JaxprEqn(
+        [*res_vars, *[v for v, u in zip(eqn.invars, ins_unknown) if u]],
+        [v for v, u in zip(eqn.outvars, out_unknowns) if u], jit_p,
+        _with_jaxpr(eqn.params, ClosedJaxpr(unknown_j, [])), eqn.source_info)
+    return known_eqn, unknown_eqn, out_unknowns
+
+
+_pe.partial_eval_jaxpr_rules[jit_p] = _jit_partial_eval_jaxpr
+
+
+def transpose_jaxpr(closed: ClosedJaxpr, undefined: tuple[bool, ...],
+                    ct_nonzero: tuple[bool, ...]) -> ClosedJaxpr:
+    """A jaxpr mapping (non-linear inputs, nonzero output cotangents) to the cotangents of
+    the linear (undefined) inputs."""
+    key = (id(closed.jaxpr), undefined, ct_nonzero)
+    hit = _transpose_cache.get(key)
+    if hit is not None and hit[0] is closed.jaxpr:
+        return hit[1]
+    res_avals = [a for a, u in zip(closed.in_avals, undefined) if not u]
+    ct_avals = [_jvp.tangent_aval(a) for a, nz in zip(closed.out_avals, ct_nonzero) if nz]
+    n_res = len(res_avals)
+
+    def f(*xs):
+        res, cts_nz = iter(xs[:n_res]), iter(xs[n_res:])
+        args = [_tr.UndefinedPrimal(a) if u else next(res)
+                for a, u in zip(closed.in_avals, undefined)]
+        cts = [next(cts_nz) if nz else _jvp.Zero(_jvp.tangent_aval(a))
+               for a, nz in zip(closed.out_avals, ct_nonzero)]
+        cts_in = _tr.backward_pass(closed.jaxpr, closed.consts, args, cts)
+        return [_jvp.instantiate(ct) for ct, u in zip(cts_in, undefined) if u]
+
+    jaxpr, consts, _ = _staging.trace_to_jaxpr(f, [*res_avals, *ct_avals])
+    out = ClosedJaxpr(jaxpr, consts)
+    _transpose_cache[key] = (closed.jaxpr, out)
+    return out
+
+
+def _jit_transpose(cts, *args, **params):
+    closed = params["jaxpr"]
+    undefined = tuple(_tr.is_undefined_primal(a) for a in args)
+    ct_nonzero = tuple(type(c) is not _jvp.Zero for c in cts)
+    trans = transpose_jaxpr(closed, undefined, ct_nonzero)
+    outs = jit_p.bind(*[a for a, u in zip(args, undefined) if not u],
+                      *[c for c in cts if type(c) is not _jvp.Zero],
+                      **_with_jaxpr(params, trans))
+    it = iter(outs)
+    return [next(it) if u else None for u in undefined]
+
+
+core.transpose_rules[jit_p] = _jit_transpose
+
+
+def clear_autodiff_caches() -> None:
+    _jvp_cache.clear()
+    _transpose_cache.clear()

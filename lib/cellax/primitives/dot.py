@@ -74,3 +74,69 @@ def _dot_general_lower(ctx, lhs, rhs, *, dimension_numbers, precision=None,
 
 _standard(dot_general_p, _dot_general_abstract_eval, _dot_general_lower)
 _unused = i64_array
+
+
+# ---------------------------------------------------------------------------------------
+# Autodiff rules: dot_general is bilinear; its transposes are dot_generals again.
+
+from cellax import core  # noqa: E402
+from cellax.interpreters.jvp import Zero, defjvp  # noqa: E402
+from cellax.interpreters.transpose import is_undefined_primal  # noqa: E402
+
+
+def _consecutive(*lengths):
+    start = 0
+    for n in lengths:
+        yield list(range(start, start + n))
+        start += n
+
+
+def _transpose_lhs(ct, lhs_aval, rhs, dimension_numbers, precision, preferred_element_type,
+                   swap_ans=False):
+    (lc, rc), (lb, rb) = dimension_numbers
+    rhs_ndim = core.get_aval(rhs).ndim
+    l_kept = [i for i in range(lhs_aval.ndim) if i not in lc and i not in lb]
+    r_kept = [i for i in range(rhs_ndim) if i not in rc and i not in rb]
+    if swap_ans:
+        ans_batch, ans_r, _ = _consecutive(len(lb), len(r_kept), len(l_kept))
+    else:
+        ans_batch, _, ans_r = _consecutive(len(lb), len(l_kept), len(r_kept))
+    dims = ((ans_r, r_kept), (ans_batch, list(rb)))
+    lc_sorted_by_rc = [lc[i] for i in np.argsort(rc)]
+    out_axes = np.argsort(list(lb) + l_kept + lc_sorted_by_rc)
+    from cellax.lax.lax import _DimNums
+    res = dot_general_p.bind(ct, rhs, dimension_numbers=_DimNums(dims), precision=precision,
+                             preferred_element_type=preferred_element_type, out_sharding=None)
+    from cellax.primitives.shape import transpose_p
+    perm = tuple(int(i) for i in out_axes)
+    res = transpose_p.bind(res, permutation=perm) if perm != tuple(range(len(perm))) else res
+    if core.get_aval(res).dtype != lhs_aval.dtype:
+        from cellax.primitives.elementwise import convert_element_type_p
+        res = convert_element_type_p.bind(res, new_dtype=lhs_aval.dtype, weak_type=False,
+                                          sharding=None)
+    return res
+
+
+def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, precision=None,
+                           preferred_element_type=None, out_sharding=None):
+    if type(ct) is Zero:
+        return [None, None]
+    (lc, rc), (lb, rb) = dimension_numbers
+    if is_undefined_primal(lhs):
+        return [_transpose_lhs(ct, lhs.aval, rhs, dimension_numbers, precision,
+                               preferred_element_type), None]
+    swapped = ((rc, lc), (rb, lb))
+    return [None, _transpose_lhs(ct, rhs.aval, lhs, swapped, precision,
+                                 preferred_element_type, swap_ans=True)]
+
+
+def _dot_jvp_lhs(t, lhs, rhs, **params):
+    return dot_general_p.bind(t, rhs, **params)
+
+
+def _dot_jvp_rhs(t, lhs, rhs, **params):
+    return dot_general_p.bind(lhs, t, **params)
+
+
+defjvp(dot_general_p, _dot_jvp_lhs, _dot_jvp_rhs)
+core.transpose_rules[dot_general_p] = _dot_general_transpose

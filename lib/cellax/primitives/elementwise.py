@@ -422,3 +422,389 @@ def _clamp_lower(ctx, lo, x, hi):
 
 
 _standard(clamp_p, _clamp_abstract_eval, _clamp_lower)
+
+
+# ---------------------------------------------------------------------------------------
+# Autodiff rules. The families above are defined by table, so their jvp/transpose rules
+# are registered here, grouped the same way. Rules bind primitives directly: tangents
+# have their primal's shape and dtype, constants are scalars of the primal's dtype.
+
+from cellax.interpreters.jvp import (Zero, add_tangents, def_nondifferentiable,  # noqa: E402
+                                     defjvp, defjvp2, deflinear, instantiate)
+from cellax.interpreters.transpose import is_undefined_primal  # noqa: E402
+
+add_any_p = _binary("add_any", "stablehlo.add", NUMBER)
+
+
+def _c(x, value):
+    """A scalar constant of x's dtype."""
+    return np.asarray(value, core.get_aval(x).dtype)[()]
+
+
+def _mul(a, b):
+    return mul_p.bind(a, b)
+
+
+def _div(a, b):
+    return div_p.bind(a, b)
+
+
+def _add(a, b):
+    return add_p.bind(a, b)
+
+
+def _sub(a, b):
+    return sub_p.bind(a, b)
+
+
+def _neg(a):
+    return neg_p.bind(a)
+
+
+def _sq(a):
+    return mul_p.bind(a, a)
+
+
+def _bcast_to(t, shape):
+    """Broadcast a lax-broadcastable operand (scalar or size-1 dims) to `shape`."""
+    aval = core.get_aval(t)
+    if aval.shape == tuple(shape):
+        return t
+    from cellax.primitives.shape import broadcast_in_dim_p
+    dims = tuple(range(len(shape))) if aval.ndim == len(shape) else ()
+    return broadcast_in_dim_p.bind(t, shape=tuple(shape), broadcast_dimensions=dims,
+                                   sharding=None)
+
+
+def unbroadcast(ct, aval):
+    """Sum a cotangent of the broadcast output shape back to an operand's `aval`."""
+    if type(ct) is Zero:
+        return Zero(aval)
+    ct_aval = core.get_aval(ct)
+    if ct_aval.shape == aval.shape:
+        return ct
+    from cellax.primitives.reductions import reduce_sum_p
+    from cellax.primitives.shape import reshape_p
+    if aval.ndim == 0:
+        return reduce_sum_p.bind(ct, axes=tuple(range(ct_aval.ndim)), out_sharding=None)
+    axes = tuple(i for i, (a, b) in enumerate(zip(aval.shape, ct_aval.shape)) if a != b)
+    summed = reduce_sum_p.bind(ct, axes=axes, out_sharding=None)
+    return reshape_p.bind(summed, new_sizes=aval.shape, dimensions=None, sharding=None)
+
+
+# -- unary math -------------------------------------------------------------------------
+
+deflinear(neg_p, lambda ct, x: [_neg(ct)])
+for _p in (sign_p, floor_p, ceil_p, round_p, is_finite_p, not_p, population_count_p, clz_p,
+           nextafter_p, and_p, or_p, xor_p, shift_left_p, shift_right_arithmetic_p,
+           shift_right_logical_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p,
+           bitcast_convert_type_p):
+    def_nondifferentiable(_p)
+
+defjvp2(exp_p, lambda t, ans, x: _mul(t, ans))
+defjvp2(exp2_p, lambda t, ans, x: _mul(t, _mul(ans, _c(x, np.log(2)))))
+defjvp(log_p, lambda t, x: _div(t, x))
+defjvp(log1p_p, lambda t, x: _div(t, _add(x, _c(x, 1))))
+defjvp2(expm1_p, lambda t, ans, x: _mul(t, _add(ans, _c(x, 1))))
+defjvp2(tanh_p, lambda t, ans, x: _mul(_add(t, _mul(t, ans)), _sub(_c(x, 1), ans)))
+defjvp2(logistic_p, lambda t, ans, x: _mul(t, _mul(ans, _sub(_c(x, 1), ans))))
+defjvp(sin_p, lambda t, x: _mul(t, cos_p.bind(x)))
+defjvp(cos_p, lambda t, x: _neg(_mul(t, sin_p.bind(x))))
+defjvp2(tan_p, lambda t, ans, x: _mul(t, _add(_c(x, 1), _sq(ans))))
+defjvp(asin_p, lambda t, x: _mul(t, rsqrt_p.bind(_sub(_c(x, 1), _sq(x)))))
+defjvp(acos_p, lambda t, x: _neg(_mul(t, rsqrt_p.bind(_sub(_c(x, 1), _sq(x))))))
+defjvp(atan_p, lambda t, x: _div(t, _add(_c(x, 1), _sq(x))))
+defjvp(sinh_p, lambda t, x: _mul(t, cosh_p.bind(x)))
+defjvp(cosh_p, lambda t, x: _mul(t, sinh_p.bind(x)))
+defjvp(asinh_p, lambda t, x: _mul(t, rsqrt_p.bind(_add(_sq(x), _c(x, 1)))))
+defjvp(acosh_p, lambda t, x: _mul(t, rsqrt_p.bind(_mul(_sub(x, _c(x, 1)),
+                                                         _add(x, _c(x, 1))))))
+defjvp(atanh_p, lambda t, x: _div(t, _sub(_c(x, 1), _sq(x))))
+defjvp2(sqrt_p, lambda t, ans, x: _mul(t, _div(_c(x, 0.5), ans)))
+defjvp2(rsqrt_p, lambda t, ans, x: _mul(t, _mul(_div(ans, x), _c(x, -0.5))))
+defjvp2(cbrt_p, lambda t, ans, x: _div(t, _mul(_sq(ans), _c(x, 3))))
+defjvp(erf_p, lambda t, x: _mul(t, _mul(_c(x, 2 / np.sqrt(np.pi)),
+                                        exp_p.bind(_neg(_sq(x))))))
+defjvp(erfc_p, lambda t, x: _mul(t, _mul(_c(x, -2 / np.sqrt(np.pi)),
+                                         exp_p.bind(_neg(_sq(x))))))
+defjvp2(erf_inv_p, lambda t, ans, x: _mul(t, _mul(_c(x, np.sqrt(np.pi) / 2),
+                                                  exp_p.bind(_sq(ans)))))
+defjvp(lgamma_p, lambda t, x: _mul(t, digamma_p.bind(x)))
+defjvp(square_p, lambda t, x: _mul(t, _mul(x, _c(x, 2))))
+
+
+def _abs_jvp(t, x):
+    if core.get_aval(x).dtype.kind == "c":
+        raise NotImplementedError("the derivative of abs for complex inputs is not "
+                                  "implemented yet")
+    return _mul(t, sign_p.bind(x))
+
+
+defjvp(abs_p, _abs_jvp)
+
+
+def _integer_pow_jvp(t, x, *, y):
+    if y == 0:
+        return Zero(core.get_aval(t))
+    if y == 1:
+        return t
+    return _mul(t, _mul(_c(x, y), integer_pow_p.bind(x, y=y - 1) if y != 2 else x))
+
+
+defjvp(integer_pow_p, _integer_pow_jvp)
+
+polygamma_p = _binary("polygamma", "chlo.polygamma", FLOAT)
+defjvp(polygamma_p, None, lambda t, n, x: _mul(t, polygamma_p.bind(_add(n, _c(n, 1)), x)))
+defjvp(digamma_p, lambda t, x: _mul(t, polygamma_p.bind(_c(x, 1), x)))
+
+deflinear(real_p, lambda ct, x: [complex_p.bind(ct, _c(ct, 0))])
+deflinear(imag_p, lambda ct, x: [complex_p.bind(_c(ct, 0), _neg(ct))])
+deflinear(conj_p, lambda ct, x, *, input_dtype=None: [
+    conj_p.bind(ct, input_dtype=core.get_aval(ct).dtype)
+    if core.get_aval(ct).dtype.kind == "c" else ct])
+deflinear(complex_p, lambda ct, x, y: [real_p.bind(ct), _neg(imag_p.bind(ct))])
+
+# -- binary arithmetic ------------------------------------------------------------------
+
+
+def _out_shape(*xs):
+    return broadcast_shapes("jvp", *(core.get_aval(x).shape for x in xs))
+
+
+def _add_jvp(primals, tangents):
+    x, y = primals
+    out = add_p.bind(x, y)
+    shape = core.get_aval(out).shape
+    tx, ty = tangents
+    tx = tx if type(tx) is Zero else _bcast_to(tx, shape)
+    ty = ty if type(ty) is Zero else _bcast_to(ty, shape)
+    t = add_tangents(tx, ty)
+    if type(t) is Zero:
+        t = Zero(ShapedArray(shape, t.aval.dtype))
+    return out, t
+
+
+def _sub_jvp(primals, tangents):
+    x, y = primals
+    out = sub_p.bind(x, y)
+    shape = core.get_aval(out).shape
+    tx, ty = tangents
+    tx = tx if type(tx) is Zero else _bcast_to(tx, shape)
+    ty = ty if type(ty) is Zero else _neg(_bcast_to(ty, shape))
+    t = add_tangents(tx, ty)
+    if type(t) is Zero:
+        t = Zero(ShapedArray(shape, t.aval.dtype))
+    return out, t
+
+
+def _linear_binary_transpose(sign_y):
+    def rule(ct, x, y):
+        cx = unbroadcast(ct, x.aval) if is_undefined_primal(x) else None
+        cy = None
+        if is_undefined_primal(y):
+            cy = unbroadcast(ct, y.aval)
+            if sign_y < 0 and type(cy) is not Zero:
+                cy = _neg(cy)
+        return [cx, cy]
+    return rule
+
+
+core.jvp_rules[add_p] = _add_jvp
+core.transpose_rules[add_p] = _linear_binary_transpose(1)
+core.jvp_rules[sub_p] = _sub_jvp
+core.transpose_rules[sub_p] = _linear_binary_transpose(-1)
+deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+
+
+def _mul_transpose(ct, x, y):
+    if type(ct) is Zero:
+        return [None, None]
+    if is_undefined_primal(x):
+        return [unbroadcast(_mul(ct, y), x.aval), None]
+    return [None, unbroadcast(_mul(x, ct), y.aval)]
+
+
+defjvp(mul_p, lambda t, x, y: _mul(t, y), lambda t, x, y: _mul(x, t))
+core.transpose_rules[mul_p] = _mul_transpose
+
+
+def _div_transpose(ct, x, y):
+    if is_undefined_primal(y):
+        raise ValueError("div is only linear in its numerator; cannot transpose with respect "
+                         "to the denominator")
+    return [unbroadcast(_div(ct, y), x.aval) if type(ct) is not Zero else None, None]
+
+
+defjvp(div_p, lambda t, x, y: _div(t, y),
+       lambda t, x, y: _mul(_mul(_neg(t), x), integer_pow_p.bind(y, y=-2)))
+core.transpose_rules[div_p] = _div_transpose
+
+
+def _rem_jvp_y(t, x, y):
+    q = div_p.bind(x, y)
+    return _neg(_mul(t, _mul(sign_p.bind(q), floor_p.bind(abs_p.bind(q)))))
+
+
+defjvp(rem_p, lambda t, x, y: _bcast_to(t, _out_shape(x, y)), _rem_jvp_y)
+
+
+def _pow_jvp_x(t, x, y):
+    # y * x ** (y - 1), with 0 ** (0 - 1) taken as 0 when y == 0.
+    ym1 = _sub(y, _c(y, 1))
+    return _mul(t, _mul(y, pow_p.bind(x, ym1)))
+
+
+def _pow_jvp_y(t, ans, x, y):
+    zero = _c(x, 0)
+    safe_x = select_n_p.bind(eq_p.bind(x, _bcast_to(zero, core.get_aval(x).shape)),
+                             x, _bcast_to(_c(x, 1), core.get_aval(x).shape)) \
+        if core.get_aval(x).shape else select_n_p.bind(eq_p.bind(x, zero), x, _c(x, 1))
+    return _mul(t, _mul(ans, log_p.bind(safe_x)))
+
+
+def _pow_jvp(primals, tangents):
+    x, y = primals
+    ans = pow_p.bind(x, y)
+    tx, ty = tangents
+    out = Zero(ShapedArray(core.get_aval(ans).shape, core.get_aval(ans).dtype))
+    if type(tx) is not Zero:
+        out = add_tangents(out, _bcast_to(_pow_jvp_x(tx, x, y), core.get_aval(ans).shape))
+    if type(ty) is not Zero:
+        out = add_tangents(out, _bcast_to(_pow_jvp_y(ty, ans, x, y), core.get_aval(ans).shape))
+    return ans, out
+
+
+core.jvp_rules[pow_p] = _pow_jvp
+
+
+def _balanced_eq(x, z, y):
+    """1 where x alone attains the extremum z, 1/2 where x and y tie, else 0."""
+    shape = core.get_aval(z).shape
+    b = lambda v: _bcast_to(_c(z, v), shape)  # noqa: E731
+    return _div(select_n_p.bind(eq_p.bind(x, z), b(0), b(1)),
+                select_n_p.bind(eq_p.bind(y, z), b(1), b(2)))
+
+
+def _minmax_jvp(prim):
+    def rule(primals, tangents):
+        x, y = primals
+        ans = prim.bind(x, y)
+        if not dtypes.is_inexact(core.get_aval(ans).dtype):
+            return ans, Zero(core.get_aval(ans))
+        tx, ty = tangents
+        out = Zero(ShapedArray(core.get_aval(ans).shape, core.get_aval(ans).dtype))
+        if type(tx) is not Zero:
+            out = add_tangents(out, _mul(tx, _balanced_eq(x, ans, y)))
+        if type(ty) is not Zero:
+            out = add_tangents(out, _mul(ty, _balanced_eq(y, ans, x)))
+        return ans, out
+    return rule
+
+
+core.jvp_rules[max_p] = _minmax_jvp(max_p)
+core.jvp_rules[min_p] = _minmax_jvp(min_p)
+
+
+def _atan2_jvp(primals, tangents):
+    x, y = primals
+    ans = atan2_p.bind(x, y)
+    shape = core.get_aval(ans).shape
+    denom = _add(_sq(_bcast_to(x, shape)), _sq(_bcast_to(y, shape)))
+    tx, ty = tangents
+    out = Zero(ShapedArray(shape, core.get_aval(ans).dtype))
+    if type(tx) is not Zero:
+        out = add_tangents(out, _div(_mul(_bcast_to(tx, shape), _bcast_to(y, shape)), denom))
+    if type(ty) is not Zero:
+        out = add_tangents(out, _neg(_div(_mul(_bcast_to(ty, shape), _bcast_to(x, shape)),
+                                          denom)))
+    return ans, out
+
+
+core.jvp_rules[atan2_p] = _atan2_jvp
+
+# -- conversions and selection ----------------------------------------------------------
+
+
+def _convert_jvp(primals, tangents, *, new_dtype, weak_type, sharding=None):
+    (x,), (t,) = primals, tangents
+    out = convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type,
+                                      sharding=sharding)
+    out_aval = core.get_aval(out)
+    if type(t) is Zero or not dtypes.is_inexact(new_dtype) or not dtypes.is_inexact(
+            core.get_aval(x).dtype):
+        from cellax.interpreters.jvp import tangent_aval
+        return out, Zero(tangent_aval(out_aval))
+    return out, convert_element_type_p.bind(t, new_dtype=new_dtype, weak_type=weak_type,
+                                            sharding=sharding)
+
+
+def _convert_transpose(ct, x, *, new_dtype, weak_type, sharding=None):
+    if type(ct) is Zero:
+        return [None]
+    old = x.aval.dtype
+    return [convert_element_type_p.bind(ct, new_dtype=old, weak_type=x.aval.weak_type,
+                                        sharding=None)]
+
+
+core.jvp_rules[convert_element_type_p] = _convert_jvp
+core.transpose_rules[convert_element_type_p] = _convert_transpose
+
+
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    out = select_n_p.bind(which, *cases)
+    case_ts = tangents[1:]
+    if all(type(t) is Zero for t in case_ts):
+        return out, Zero(case_ts[0].aval)
+    return out, select_n_p.bind(which, *[instantiate(t) for t in case_ts])
+
+
+def _select_n_transpose(ct, which, *cases):
+    if is_undefined_primal(which):
+        raise ValueError("select_n is not linear in its predicate")
+    if type(ct) is Zero:
+        return [None] * (len(cases) + 1)
+    zeros = np.zeros((), core.get_aval(ct).dtype)[()]
+    zeros = _bcast_to(zeros, core.get_aval(ct).shape)
+    out = [None]
+    for i, c in enumerate(cases):
+        if is_undefined_primal(c):
+            out.append(select_n_p.bind(which, *[ct if j == i else zeros
+                                                for j in range(len(cases))]))
+        else:
+            out.append(None)
+    return out
+
+
+core.jvp_rules[select_n_p] = _select_n_jvp
+core.transpose_rules[select_n_p] = _select_n_transpose
+
+
+def _clamp_jvp(primals, tangents):
+    lo, x, hi = primals
+    out = clamp_p.bind(lo, x, hi)
+    shape = core.get_aval(out).shape
+    tlo, tx, thi = tangents
+    zero = _bcast_to(_c(x, 0), shape)
+    result = Zero(ShapedArray(shape, core.get_aval(out).dtype))
+    lo_b, hi_b = _bcast_to(lo, shape), _bcast_to(hi, shape)
+    if type(tx) is not Zero:
+        inside = and_p.bind(gt_p.bind(x, lo_b), lt_p.bind(x, hi_b))
+        result = add_tangents(result, select_n_p.bind(inside, zero, tx))
+    if type(tlo) is not Zero:
+        result = add_tangents(result, select_n_p.bind(lt_p.bind(x, lo_b), zero,
+                                                      _bcast_to(tlo, shape)))
+    if type(thi) is not Zero:
+        result = add_tangents(result, select_n_p.bind(gt_p.bind(x, hi_b), zero,
+                                                      _bcast_to(thi, shape)))
+    return out, result
+
+
+core.jvp_rules[clamp_p] = _clamp_jvp
+
+
+# -- stop_gradient: the identity, with a zero derivative ---------------------------------
+
+stop_gradient_p = _standard(Primitive("stop_gradient"), unary_abstract_eval("stop_gradient", ANY),
+                            lambda ctx, x: x)
+def_nondifferentiable(stop_gradient_p)

@@ -139,3 +139,93 @@ def _arg_reduction(name: str, direction: str) -> Primitive:
 
 argmax_p = _arg_reduction("argmax", "GT")
 argmin_p = _arg_reduction("argmin", "LT")
+
+
+# ---------------------------------------------------------------------------------------
+# Autodiff rules
+
+from cellax import core  # noqa: E402
+from cellax.interpreters.jvp import (Zero, def_nondifferentiable, deflinear,  # noqa: E402
+                                     jvp_flat)
+
+
+def _reduce_sum_transpose(ct, x, *, axes, out_sharding=None):
+    from cellax.primitives.shape import broadcast_in_dim_p
+    shape = x.aval.shape
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    return [broadcast_in_dim_p.bind(ct, shape=shape, broadcast_dimensions=kept,
+                                    sharding=None)]
+
+
+deflinear(reduce_sum_p, _reduce_sum_transpose)
+
+
+def _reduce_chooser_jvp(prim):
+    # The tangent of max/min: the mean of the input tangents at the locations that attain
+    # the extremum (ties share it equally), as JAX does.
+    def rule(primals, tangents, *, axes):
+        from cellax.primitives import elementwise as ew
+        from cellax.primitives.shape import broadcast_in_dim_p
+        (x,), (t,) = primals, tangents
+        ans = prim.bind(x, axes=axes)
+        if type(t) is Zero or not dtypes.is_inexact(core.get_aval(x).dtype):
+            return ans, Zero(core.get_aval(ans))
+        shape = core.get_aval(x).shape
+        kept = tuple(i for i in range(len(shape)) if i not in axes)
+        ans_b = broadcast_in_dim_p.bind(ans, shape=shape, broadcast_dimensions=kept,
+                                        sharding=None)
+        dt = core.get_aval(x).dtype
+        mask = ew.convert_element_type_p.bind(ew.eq_p.bind(x, ans_b), new_dtype=dt,
+                                              weak_type=False, sharding=None)
+        counts = reduce_sum_p.bind(mask, axes=axes, out_sharding=None)
+        picked = reduce_sum_p.bind(ew.mul_p.bind(t, mask), axes=axes, out_sharding=None)
+        return ans, ew.div_p.bind(picked, counts)
+    return rule
+
+
+core.jvp_rules[reduce_max_p] = _reduce_chooser_jvp(reduce_max_p)
+core.jvp_rules[reduce_min_p] = _reduce_chooser_jvp(reduce_min_p)
+
+
+def _prod_tree(x, axes):
+    """reduce_prod written as a balanced tree of multiplies over a leading axis, so that its
+    derivative (through mul's rule) is exact even where inputs are zero."""
+    from cellax.primitives import elementwise as ew
+    from cellax.primitives import shape as sh
+    aval = core.get_aval(x)
+    kept = [i for i in range(aval.ndim) if i not in axes]
+    x = sh.transpose_p.bind(x, permutation=tuple(list(axes) + kept))
+    n = int(np.prod([aval.shape[a] for a in axes], dtype=np.int64))
+    rest = tuple(aval.shape[i] for i in kept)
+    x = sh.reshape_p.bind(x, new_sizes=(n, *rest), dimensions=None, sharding=None)
+    while n > 1:
+        if n % 2:
+            one = sh.broadcast_in_dim_p.bind(np.ones((), aval.dtype)[()], shape=(1, *rest),
+                                             broadcast_dimensions=(), sharding=None)
+            x = sh.concatenate_p.bind(x, one, dimension=0)
+            n += 1
+        half = n // 2
+        a = sh.slice_p.bind(x, start_indices=(0,) * (1 + len(rest)),
+                            limit_indices=(half, *rest), strides=None)
+        b = sh.slice_p.bind(x, start_indices=(half,) + (0,) * len(rest),
+                            limit_indices=(n, *rest), strides=None)
+        x = ew.mul_p.bind(a, b)
+        n = half
+    if n == 0:
+        return sh.broadcast_in_dim_p.bind(np.ones((), aval.dtype)[()], shape=rest,
+                                          broadcast_dimensions=(), sharding=None)
+    return sh.reshape_p.bind(x, new_sizes=rest, dimensions=None, sharding=None)
+
+
+def _reduce_prod_jvp(primals, tangents, *, axes):
+    (x,), (t,) = primals, tangents
+    ans = reduce_prod_p.bind(x, axes=axes)
+    if type(t) is Zero or not dtypes.is_inexact(core.get_aval(x).dtype):
+        return ans, Zero(core.get_aval(ans))
+    _, (t_out,) = jvp_flat(lambda v: [_prod_tree(v, axes)], [x], [t])
+    return ans, t_out
+
+
+core.jvp_rules[reduce_prod_p] = _reduce_prod_jvp
+for _p in (reduce_and_p, reduce_or_p, reduce_xor_p, argmax_p, argmin_p):
+    def_nondifferentiable(_p)

@@ -266,3 +266,142 @@ _standard(iota_p, _iota_abstract_eval,
 
 def _unused():  # keep imports meaningful for linters
     return core, dtypes, tensor_type
+
+
+# ---------------------------------------------------------------------------------------
+# Autodiff rules (all shape primitives are linear in their array operands)
+
+from cellax.interpreters.jvp import Zero, def_nondifferentiable, deflinear, instantiate  # noqa
+from cellax.interpreters.transpose import is_undefined_primal  # noqa: E402
+
+
+def _zeros(aval):
+    return broadcast_in_dim_p.bind(np.zeros((), aval.dtype)[()], shape=aval.shape,
+                                   broadcast_dimensions=(), sharding=None)
+
+
+def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions, sharding=None):
+    from cellax.primitives.reductions import reduce_sum_p
+    in_shape = x.aval.shape
+    new_dims = [d for d in range(len(shape)) if d not in broadcast_dimensions]
+    expanded = [bd for i, bd in enumerate(broadcast_dimensions)
+                if in_shape[i] == 1 and shape[bd] != 1]
+    axes = tuple(sorted(new_dims + expanded))
+    out = reduce_sum_p.bind(ct, axes=axes, out_sharding=None) if axes else ct
+    if expanded:
+        out = reshape_p.bind(out, new_sizes=in_shape, dimensions=None, sharding=None)
+    return [out]
+
+
+deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
+deflinear(reshape_p, lambda ct, x, *, new_sizes, dimensions, sharding=None: [
+    reshape_p.bind(ct, new_sizes=x.aval.shape, dimensions=None, sharding=None)])
+deflinear(transpose_p, lambda ct, x, *, permutation: [
+    transpose_p.bind(ct, permutation=tuple(int(i) for i in np.argsort(permutation)))])
+deflinear(squeeze_p, lambda ct, x, *, dimensions: [
+    reshape_p.bind(ct, new_sizes=x.aval.shape, dimensions=None, sharding=None)])
+deflinear(rev_p, lambda ct, x, *, dimensions: [rev_p.bind(ct, dimensions=dimensions)])
+
+
+def _concatenate_transpose(ct, *xs, dimension):
+    out, start = [], 0
+    for x in xs:
+        size = (x.aval if is_undefined_primal(x) else core.get_aval(x)).shape[dimension]
+        if is_undefined_primal(x):
+            shape = core.get_aval(ct).shape
+            starts = [0] * len(shape)
+            limits = list(shape)
+            starts[dimension], limits[dimension] = start, start + size
+            out.append(slice_p.bind(ct, start_indices=tuple(starts),
+                                    limit_indices=tuple(limits), strides=None))
+        else:
+            out.append(None)
+        start += size
+    return out
+
+
+deflinear(concatenate_p, _concatenate_transpose)
+
+
+def _pad_transpose(ct, x, pv, *, padding_config):
+    from cellax.primitives.reductions import reduce_sum_p
+    lo, hi, interior = zip(*padding_config) if padding_config else ((), (), ())
+    unpad = tuple((-lo_, -hi_, 0) for lo_, hi_ in zip(lo, hi))
+    zero = np.zeros((), core.get_aval(ct).dtype)[()]
+    unpadded = pad_p.bind(ct, zero, padding_config=unpad)
+    ushape = core.get_aval(unpadded).shape
+    t_x = slice_p.bind(unpadded, start_indices=(0,) * len(ushape), limit_indices=ushape,
+                       strides=tuple(i + 1 for i in interior)) if ushape else unpadded
+    res = [t_x if is_undefined_primal(x) else None, None]
+    if is_undefined_primal(pv):
+        total = reduce_sum_p.bind(ct, axes=tuple(range(len(core.get_aval(ct).shape))),
+                                  out_sharding=None)
+        inner = reduce_sum_p.bind(t_x, axes=tuple(range(len(core.get_aval(t_x).shape))),
+                                  out_sharding=None)
+        from cellax.primitives.elementwise import sub_p
+        res[1] = sub_p.bind(total, inner)
+    return res
+
+
+deflinear(pad_p, _pad_transpose)
+
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    shape = x.aval.shape
+    out_shape = core.get_aval(ct).shape
+    strides = strides or (1,) * len(shape)
+    real_limits = [s + (o - 1) * st + 1 if o else s
+                   for s, o, st in zip(start_indices, out_shape, strides)]
+    config = tuple((s, d - lim, st - 1) for s, d, lim, st in
+                   zip(start_indices, shape, real_limits, strides))
+    zero = np.zeros((), x.aval.dtype)[()]
+    if any(o == 0 for o in out_shape):
+        return [_zeros(x.aval)]
+    return [pad_p.bind(ct, zero, padding_config=config)]
+
+
+deflinear(slice_p, _slice_transpose)
+
+
+def _dynamic_slice_jvp(primals, tangents, *, slice_sizes):
+    x, *idx = primals
+    out = dynamic_slice_p.bind(x, *idx, slice_sizes=slice_sizes)
+    t = tangents[0]
+    if type(t) is Zero:
+        return out, Zero(core.get_aval(out))
+    return out, dynamic_slice_p.bind(t, *idx, slice_sizes=slice_sizes)
+
+
+def _dynamic_slice_transpose(ct, x, *idx, slice_sizes):
+    if type(ct) is Zero:
+        return [None] * (1 + len(idx))
+    zeros = _zeros(x.aval)
+    return [dynamic_update_slice_p.bind(zeros, ct, *idx)] + [None] * len(idx)
+
+
+core.jvp_rules[dynamic_slice_p] = _dynamic_slice_jvp
+core.transpose_rules[dynamic_slice_p] = _dynamic_slice_transpose
+
+
+def _dynamic_update_slice_jvp(primals, tangents):
+    x, u, *idx = primals
+    out = dynamic_update_slice_p.bind(x, u, *idx)
+    tx, tu = tangents[0], tangents[1]
+    if type(tx) is Zero and type(tu) is Zero:
+        return out, Zero(core.get_aval(out))
+    return out, dynamic_update_slice_p.bind(instantiate(tx), instantiate(tu), *idx)
+
+
+def _dynamic_update_slice_transpose(ct, x, u, *idx):
+    u_aval = u.aval if is_undefined_primal(u) else core.get_aval(u)
+    res = [None, None] + [None] * len(idx)
+    if is_undefined_primal(x):
+        res[0] = dynamic_update_slice_p.bind(ct, _zeros(u_aval), *idx)
+    if is_undefined_primal(u):
+        res[1] = dynamic_slice_p.bind(ct, *idx, slice_sizes=u_aval.shape)
+    return res
+
+
+core.jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp
+core.transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
+def_nondifferentiable(iota_p)
