@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from workloads import WORKLOADS, Bench  # noqa: E402
@@ -79,8 +78,8 @@ def main() -> None:
             results[w.name] = {"seconds": float(w.fn(jax, jnp, bench)),
                                "wall_s": time.perf_counter() - t0}
         except Exception as e:  # report, and keep measuring the rest
-            msg = "".join(traceback.format_exception_only(type(e), e)).strip()
-            results[w.name] = {"error": msg.splitlines()[-1][:300]}
+            first = (str(e).strip().splitlines() or [""])[0]
+            results[w.name] = {"error": f"{type(e).__name__}: {first}"[:300]}
     with open(args.out, "w") as f:
         json.dump(results, f)
 

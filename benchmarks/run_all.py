@@ -112,6 +112,7 @@ def main() -> int:
     if unknown:
         ap.error(f"unknown workloads: {', '.join(sorted(unknown))} (see --list)")
     selected = [w for w in WORKLOADS if not only or w.name in only]
+    selected.sort(key=lambda w: w.later)  # stable: "(later issues)" go last
     rounds = args.rounds or (3 if args.quick else 9)
     import_rounds = max(rounds, 4 if args.quick else 10)
     env = bench_env()

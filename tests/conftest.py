@@ -30,3 +30,16 @@ def run_oracle(code: str, timeout: float = 300) -> object:
 @pytest.fixture(scope="session")
 def oracle():
     return run_oracle
+
+
+def run_script(code: str, lib: str, timeout: float = 300) -> str:
+    """Run `code` with `jax`/`jnp` bound to the reference JAX (lib="jax") or to cellax
+    (lib="cellax") in a fresh interpreter; returns its stdout."""
+    header = ("import jax, jax.numpy as jnp\n" if lib == "jax"
+              else "import cellax as jax, cellax.numpy as jnp\n")
+    env = dict(os.environ, JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="1")
+    proc = subprocess.run([sys.executable, "-c", header + textwrap.dedent(code)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{lib} run failed:\n{proc.stderr}")
+    return proc.stdout

@@ -19,7 +19,8 @@ from cellax.api import (jit, make_jaxpr, eval_shape, devices, local_devices,  # 
                         process_count)
 from cellax.core import ShapeDtypeStruct  # noqa: F401
 from cellax.autodiff import (grad, value_and_grad, vjp, jvp, linearize,  # noqa: F401
-                             linear_transpose)
+                             linear_transpose, checkpoint, remat)
+from cellax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from cellax import random  # noqa: F401
 
 __version__ = "0.1.0"

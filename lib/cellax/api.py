@@ -266,6 +266,12 @@ class JitWrapped:
         return self._call_python(args, kwargs)
 
     def _cache_miss(self, *args, **kwargs):
+        if core._ctx.trace is not core.eval_trace:
+            # Reached from the C++ dispatch under a transformation (tracer arguments, or
+            # the tracing key set): trace, and cache nothing in C++.
+            if self._inline:
+                return self._fun(*args, **kwargs), None, False
+            return self._call_python(args, kwargs), None, False
         entry, flat, lifted = self._lookup(args, kwargs)
         program = self._program(entry)
         outs = program(flat)
@@ -494,8 +500,11 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
             out.append(leaf)
             continue
         if type(leaf) is ArrayImpl:
-            if device is None or leaf._sharding._device == device:
+            if device is None or (leaf._sharding._device == device and leaf._committed):
                 out.append(leaf)
+                continue
+            if leaf._sharding._device == device:  # already there: commit it, without a copy
+                out.append(backend.make_array(leaf.aval, device, leaf._arrays))
                 continue
             value, aval = np.asarray(leaf), leaf.aval
         else:

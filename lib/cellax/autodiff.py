@@ -270,7 +270,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         _check_scalar(ans)
         aval = core.get_aval(ans)
         from cellax import lax
-        one = lax.full((), 1, aval.dtype)
+        one = lax.full_like(ans, 1, shape=())  # weak if the output is
         grads = pullback(one)
         g = grads[0] if single else grads
         return ((ans, aux), g) if has_aux else (ans, g)
@@ -354,3 +354,46 @@ def linear_transpose(fun: Callable, *primals, reduce_axes=()):
 
 
 _unused = (Any, np)
+
+
+# ---------------------------------------------------------------------------------------
+# checkpoint / remat
+
+
+def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy=None,
+               static_argnums: int | tuple[int, ...] = ()) -> Callable:
+    """`fun` whose intermediate values are recomputed in the backward pass instead of
+    being saved (the default policy: save nothing but the inputs)."""
+    from cellax.api import _abstractify
+    from cellax.core import ClosedJaxpr
+    from cellax.interpreters import staging
+    from cellax.primitives.call import remat_p
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+
+    @functools.wraps(fun)
+    def remat_f(*args, **kwargs):
+        static = {i: args[i] for i in static_argnums}
+        dyn = tuple(a for i, a in enumerate(args) if i not in static)
+        flat, in_tree = tree_flatten((dyn, kwargs))
+        avals = [_abstractify(x, fun_name(fun), lambda: "?") for x in flat]
+        box = []
+
+        def flat_fun(*xs):
+            d, k = tree_unflatten(in_tree, xs)
+            it = iter(d)
+            full = [static[i] if i in static else next(it) for i in range(len(args))]
+            leaves, tree = tree_flatten(fun(*full, **k))
+            box.append(tree)
+            return leaves
+
+        jaxpr, consts, _ = staging.trace_to_jaxpr(flat_fun, avals)
+        closed, lifted = staging.closed_jaxpr_with_const_inputs(jaxpr, consts)
+        outs = remat_p.bind(*lifted, *flat, jaxpr=closed, prevent_cse=prevent_cse,
+                            differentiated=False, policy=policy)
+        return tree_unflatten(box[0], outs)
+
+    return remat_f
+
+
+remat = checkpoint

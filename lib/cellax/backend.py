@@ -67,6 +67,13 @@ _post_hook_state = _jax.config.Config("cellax_post_hook", None)
 _jax.jax_jit.set_post_hook_state(_post_hook_state)
 
 
+_tracing_state = _jax.config.Config("cellax_tracing", None, include_in_jit_key=True)
+
+
+def set_tracing_state(tracing: bool) -> None:
+    _tracing_state.set_local(True if tracing else _jax.config.unset)
+
+
 def set_tracer_class(cls) -> None:
     """Tell the C++ dispatch which objects are tracers (it then defers to Python)."""
     _jax.set_tracer_class(cls)

@@ -328,13 +328,25 @@ class set_current_trace:
         self.trace = trace
 
     def __enter__(self):
-        self.prev = _ctx.trace
-        _ctx.trace = self.trace
-        return self.trace
+        prev = self.prev = _ctx.trace
+        new = _ctx.trace = self.trace
+        if (prev is eval_trace) is not (new is eval_trace):
+            _set_jit_trace_key(new is not eval_trace)
+        return new
 
     def __exit__(self, *exc):
-        _ctx.trace = self.prev
+        cur = _ctx.trace
+        prev = _ctx.trace = self.prev
+        if (prev is eval_trace) is not (cur is eval_trace):
+            _set_jit_trace_key(prev is not eval_trace)
         return False
+
+
+def _set_jit_trace_key(tracing: bool) -> None:
+    """Part of the C++ jit cache key: whether a transformation is active. Executables
+    are only cached outside transformations; under one, jit calls go back to Python."""
+    from cellax import backend
+    backend.set_tracing_state(tracing)
 
 
 def trace_state_clean() -> bool:

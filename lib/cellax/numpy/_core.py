@@ -305,8 +305,14 @@ def _eager_fast(fn):
     """Wrap a jnp function in an inlined jit: called eagerly it runs through the C++
     dispatch fast path (one cached executable per signature); under a transformation it
     is inlined, so jaxprs show its primitives, not a nested jit."""
+    import functools
+
     from cellax.api import jit
-    return jit(fn, inline=True)
+    # The C++ dispatch object itself is the public function: an eager call never enters
+    # Python; tracer arguments (or an active transformation) send it to the Python path.
+    cpp = jit(fn, inline=True)._cpp
+    functools.update_wrapper(cpp, fn)
+    return cpp
 
 
 def _to_inexact(x):

@@ -197,3 +197,105 @@ core.transpose_rules[jit_p] = _jit_transpose
 def clear_autodiff_caches() -> None:
     _jvp_cache.clear()
     _transpose_cache.clear()
+
+
+# ---------------------------------------------------------------------------------------
+# remat2 (`checkpoint`): a call whose residuals are not saved for the backward pass; under
+# partial evaluation the unknown side recomputes the primal values it needs.
+
+remat_p = Primitive("remat2")
+remat_p.multiple_results = True
+
+
+def _remat_impl(*args, jaxpr, prevent_cse=True, differentiated=False, policy=None):
+    return core.eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, *args)
+
+
+def _remat_abstract_eval(*avals, jaxpr, **_):
+    return list(jaxpr.out_avals)
+
+
+def _remat_lower(ctx, *args, jaxpr, **_):
+    from cellax.interpreters import lowering
+    return lowering.lower_eqns(ctx.fn, jaxpr.jaxpr, jaxpr.consts, list(args))
+
+
+remat_p.def_impl(_remat_impl)
+remat_p.def_abstract_eval(_remat_abstract_eval)
+core.lowering_rules[remat_p] = _remat_lower
+
+
+def _remat_jvp(primals, tangents, **params):
+    closed = params["jaxpr"]
+    nonzeros = tuple(type(t) is not _jvp.Zero for t in tangents)
+    jvp_closed, out_nz = jvp_jaxpr(closed, nonzeros)
+    outs = remat_p.bind(*primals, *[t for t in tangents if type(t) is not _jvp.Zero],
+                        **dict(params, jaxpr=jvp_closed))
+    n = len(closed.out_avals)
+    it = iter(outs[n:])
+    return list(outs[:n]), [next(it) if nz else _jvp.Zero(_jvp.tangent_aval(a))
+                            for a, nz in zip(closed.out_avals, out_nz)]
+
+
+core.jvp_rules[remat_p] = _remat_jvp
+
+
+def _remat_split(closed: ClosedJaxpr, unknowns):
+    """(known jaxpr without residuals, unknown jaxpr recomputing from all inputs,
+    out_unknowns)."""
+    known_j, _, out_unknowns, res_forward = _pe.partial_eval_jaxpr(closed.jaxpr, unknowns)
+    n_known_out = len(out_unknowns) - sum(out_unknowns)
+    known_j, _ = _pe.dce_jaxpr(core.Jaxpr(known_j.constvars, known_j.invars,
+                                          known_j.outvars[:n_known_out], known_j.eqns,
+                                          known_j.debug_info))
+    j = closed.jaxpr
+    rec, _ = _pe.dce_jaxpr(core.Jaxpr(j.constvars, j.invars,
+                                      [v for v, u in zip(j.outvars, out_unknowns) if u],
+                                      j.eqns, j.debug_info))
+    return ClosedJaxpr(known_j, closed.consts), ClosedJaxpr(rec, closed.consts), out_unknowns
+
+
+def _remat_partial_eval(trace, args, params):
+    closed = params["jaxpr"]
+    unknowns = [trace.is_unknown(a) for a in args]
+    known, recompute, out_unknowns = _remat_split(closed, unknowns)
+    with set_current_trace(trace.parent):
+        known_outs = core.eval_jaxpr(known.jaxpr, known.consts,
+                                     *[a for a, u in zip(args, unknowns) if not u])
+    unknown_outs = trace.staging.process_primitive(
+        remat_p, list(args), dict(params, jaxpr=recompute, differentiated=True))
+    k_it, u_it = iter(known_outs), iter(unknown_outs)
+    return [next(u_it) if u else next(k_it) for u in out_unknowns]
+
+
+_pe.partial_eval_rules[remat_p] = _remat_partial_eval
+
+
+def _remat_partial_eval_jaxpr(eqn, ins_unknown):
+    known, recompute, out_unknowns = _remat_split(eqn.params["jaxpr"], ins_unknown)
+    known_eqn = JaxprEqn([v for v, u in zip(eqn.invars, ins_unknown) if not u],
+                         [v for v, u in zip(eqn.outvars, out_unknowns) if not u], remat_p,
+                         dict(eqn.params, jaxpr=known), eqn.source_info)
+    unknown_eqn = JaxprEqn(list(eqn.invars), [v for v, u in zip(eqn.outvars, out_unknowns)
+                                              if u], remat_p,
+                           dict(eqn.params, jaxpr=recompute, differentiated=True),
+                           eqn.source_info)
+    return known_eqn, unknown_eqn, out_unknowns
+
+
+_pe.partial_eval_jaxpr_rules[remat_p] = _remat_partial_eval_jaxpr
+
+
+def _remat_transpose(cts, *args, **params):
+    closed = params["jaxpr"]
+    undefined = tuple(_tr.is_undefined_primal(a) for a in args)
+    ct_nonzero = tuple(type(c) is not _jvp.Zero for c in cts)
+    trans = transpose_jaxpr(closed, undefined, ct_nonzero)
+    outs = remat_p.bind(*[a for a, u in zip(args, undefined) if not u],
+                        *[c for c in cts if type(c) is not _jvp.Zero],
+                        **dict(params, jaxpr=trans, differentiated=True))
+    it = iter(outs)
+    return [next(it) if u else None for u in undefined]
+
+
+core.transpose_rules[remat_p] = _remat_transpose

@@ -559,3 +559,348 @@ def default_fill_value(dtype: np.dtype):
     if dtype == dtypes.bool_:
         return True
     raise ValueError(f"Unsupported dtype for gather fill_value {dtype}")
+
+
+# ---------------------------------------------------------------------------------------
+# Differentiation. Indices are never differentiable. A gather is linear in its operand
+# and transposes to a scatter-add into zeros with the mirrored dimension numbers;
+# scatter-add/sub transpose back to that gather. The other scatters get JVP rules that
+# are built from gathers, scatter-adds and selects, so reverse mode only ever needs the
+# gather / scatter-add pair (plus scatter and scatter-mul when they stay linear).
+
+from cellax.interpreters.jvp import Zero, instantiate, tangent_aval  # noqa: E402
+from cellax.interpreters.transpose import is_undefined_primal  # noqa: E402
+
+
+def _gather_dnums_for(dn: ScatterDimensionNumbers) -> GatherDimensionNumbers:
+    """The gather that reads back, for each update element, the operand element it hits."""
+    return GatherDimensionNumbers(
+        offset_dims=tuple(dn.update_window_dims),
+        collapsed_slice_dims=tuple(dn.inserted_window_dims),
+        start_index_map=tuple(dn.scatter_dims_to_operand_dims),
+        operand_batching_dims=tuple(dn.operand_batching_dims),
+        start_indices_batching_dims=tuple(dn.scatter_indices_batching_dims))
+
+
+def _scatter_dnums_for(dn: GatherDimensionNumbers) -> ScatterDimensionNumbers:
+    """The scatter that writes each gathered element back where it was read from."""
+    return ScatterDimensionNumbers(
+        update_window_dims=tuple(dn.offset_dims),
+        inserted_window_dims=tuple(dn.collapsed_slice_dims),
+        scatter_dims_to_operand_dims=tuple(dn.start_index_map),
+        operand_batching_dims=tuple(dn.operand_batching_dims),
+        scatter_indices_batching_dims=tuple(dn.start_indices_batching_dims))
+
+
+def _scatter_slice_sizes(dn: ScatterDimensionNumbers, operand_ndim: int,
+                         updates_shape) -> tuple[int, ...]:
+    sizes, windows = [], iter(dn.update_window_dims)
+    for d in range(operand_ndim):
+        if d in dn.inserted_window_dims or d in dn.operand_batching_dims:
+            sizes.append(1)
+        else:
+            sizes.append(int(updates_shape[next(windows)]))
+    return tuple(sizes)
+
+
+def _gather_updates(x, indices, dn: ScatterDimensionNumbers, updates_shape, mode, *,
+                    unique_indices=False, indices_are_sorted=False):
+    """For each update element of a scatter with `dn`, the element of `x` it lands on.
+
+    Windows that the scatter would drop read as zero (CLIP scatters clamp, so does this)."""
+    if mode != GatherScatterMode.CLIP:
+        mode = GatherScatterMode.FILL_OR_DROP
+    return gather_p.bind(
+        x, indices, dimension_numbers=_gather_dnums_for(dn),
+        slice_sizes=_scatter_slice_sizes(dn, core.get_aval(x).ndim, updates_shape),
+        unique_indices=bool(unique_indices), indices_are_sorted=bool(indices_are_sorted),
+        mode=mode, fill_value=0 if mode == GatherScatterMode.FILL_OR_DROP else None)
+
+
+def _zeros(shape, dtype):
+    from cellax import lax
+    return lax.full(tuple(shape), 0, dtype)
+
+
+def _ones(shape, dtype):
+    from cellax import lax
+    return lax.full(tuple(shape), 1, dtype)
+
+
+def _shape_of(x):
+    return x.aval.shape if is_undefined_primal(x) else core.get_aval(x).shape
+
+
+def _scatter_tangent_zero(out):
+    return Zero(tangent_aval(core.get_aval(out)))
+
+
+# -- gather -----------------------------------------------------------------------------
+
+
+def _gather_jvp(primals, tangents, *, dimension_numbers, slice_sizes, unique_indices,
+                indices_are_sorted, mode, fill_value):
+    operand, indices = primals
+    g = tangents[0]
+    out = gather_p.bind(operand, indices, dimension_numbers=dimension_numbers,
+                        slice_sizes=slice_sizes, unique_indices=unique_indices,
+                        indices_are_sorted=indices_are_sorted, mode=mode,
+                        fill_value=fill_value)
+    if type(g) is Zero:
+        return out, _scatter_tangent_zero(out)
+    # Filled windows are constants: their tangent is zero.
+    t_fill = 0 if mode == GatherScatterMode.FILL_OR_DROP else None
+    t = gather_p.bind(g, indices, dimension_numbers=dimension_numbers,
+                      slice_sizes=slice_sizes, unique_indices=unique_indices,
+                      indices_are_sorted=indices_are_sorted, mode=mode, fill_value=t_fill)
+    return out, t
+
+
+def _gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes,
+                      unique_indices, indices_are_sorted, mode, fill_value):
+    from cellax import lax
+    if is_undefined_primal(indices):
+        raise ValueError("gather is not linear in its indices")
+    if type(ct) is Zero:
+        return [None, None]
+    aval = operand.aval
+    out = lax.scatter_add(_zeros(aval.shape, core.get_aval(ct).dtype), indices, ct,
+                          _scatter_dnums_for(dimension_numbers),
+                          indices_are_sorted=indices_are_sorted,
+                          unique_indices=unique_indices, mode=mode)
+    return [out, None]
+
+
+core.jvp_rules[gather_p] = _gather_jvp
+core.transpose_rules[gather_p] = _gather_transpose
+
+
+# -- scatter-add / scatter-sub: linear in operand and updates ----------------------------
+
+
+def _scatter_addsub_jvp(prim):
+    def rule(primals, tangents, **params):
+        operand, indices, updates = primals
+        g_operand, _, g_updates = tangents
+        out = prim.bind(operand, indices, updates, **params)
+        if type(g_operand) is Zero and type(g_updates) is Zero:
+            return out, _scatter_tangent_zero(out)
+        return out, prim.bind(instantiate(g_operand), indices, instantiate(g_updates),
+                              **params)
+    return rule
+
+
+def _scatter_addsub_transpose(prim):
+    def rule(ct, operand, indices, updates, *, update_jaxpr, update_consts,
+             dimension_numbers, indices_are_sorted, unique_indices, mode):
+        from cellax import lax
+        if is_undefined_primal(indices):
+            raise ValueError(f"{prim.name} is not linear in its indices")
+        if type(ct) is Zero:
+            return [None, None, None]
+        operand_ct = ct if is_undefined_primal(operand) else None
+        updates_ct = None
+        if is_undefined_primal(updates):
+            updates_ct = _gather_updates(ct, indices, dimension_numbers, updates.aval.shape,
+                                         mode, unique_indices=unique_indices,
+                                         indices_are_sorted=indices_are_sorted)
+            if prim is scatter_sub_p:
+                updates_ct = lax.neg(updates_ct)
+        return [operand_ct, None, updates_ct]
+    return rule
+
+
+for _p in (scatter_add_p, scatter_sub_p):
+    core.jvp_rules[_p] = _scatter_addsub_jvp(_p)
+    core.transpose_rules[_p] = _scatter_addsub_transpose(_p)
+
+
+# -- scatter-mul: linear in the operand (for fixed updates) ------------------------------
+
+_SCATTER_MUL_UNIQUE = "scatter_mul gradients are only implemented if `unique_indices=True`"
+
+
+def _scatter_mul_jvp(primals, tangents, **params):
+    from cellax import lax
+    operand, indices, updates = primals
+    g_operand, _, g_updates = tangents
+    out = scatter_mul_p.bind(operand, indices, updates, **params)
+    t = _scatter_tangent_zero(out)
+    if type(g_operand) is not Zero:
+        t = scatter_mul_p.bind(g_operand, indices, updates, **params)
+    if type(g_updates) is not Zero:
+        if not params["unique_indices"]:
+            raise NotImplementedError(_SCATTER_MUL_UNIQUE)
+        aval = core.get_aval(operand)
+        spread = lax.scatter_add(_zeros(aval.shape, aval.dtype), indices, g_updates,
+                                 params["dimension_numbers"],
+                                 indices_are_sorted=params["indices_are_sorted"],
+                                 unique_indices=True, mode=params["mode"])
+        t_updates = lax.mul(operand, spread)
+        t = t_updates if type(t) is Zero else lax.add(t, t_updates)
+    return out, t
+
+
+def _scatter_mul_transpose(ct, operand, indices, updates, *, update_jaxpr, update_consts,
+                           dimension_numbers, indices_are_sorted, unique_indices, mode):
+    from cellax import lax
+    if is_undefined_primal(indices):
+        raise ValueError("scatter-mul is not linear in its indices")
+    if is_undefined_primal(operand) and is_undefined_primal(updates):
+        raise ValueError("scatter-mul is not linear in operand and updates together")
+    if type(ct) is Zero:
+        return [None, None, None]
+    operand_ct = updates_ct = None
+    if is_undefined_primal(operand):
+        operand_ct = lax.scatter_mul(ct, indices, updates, dimension_numbers,
+                                     indices_are_sorted=indices_are_sorted,
+                                     unique_indices=unique_indices, mode=mode)
+    if is_undefined_primal(updates):
+        if not unique_indices:
+            raise NotImplementedError(_SCATTER_MUL_UNIQUE)
+        updates_ct = _gather_updates(lax.mul(ct, operand), indices, dimension_numbers,
+                                     updates.aval.shape, mode, unique_indices=True,
+                                     indices_are_sorted=indices_are_sorted)
+    return [operand_ct, None, updates_ct]
+
+
+core.jvp_rules[scatter_mul_p] = _scatter_mul_jvp
+core.transpose_rules[scatter_mul_p] = _scatter_mul_transpose
+
+
+# -- scatter (`.at[].set`) ----------------------------------------------------------------
+
+
+def _scatter_jvp(primals, tangents, *, update_jaxpr, update_consts, dimension_numbers,
+                 indices_are_sorted, unique_indices, mode):
+    from cellax import lax
+    operand, indices, updates = primals
+    g_operand, _, g_updates = tangents
+    params = dict(update_jaxpr=update_jaxpr, update_consts=update_consts,
+                  dimension_numbers=dimension_numbers,
+                  indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                  mode=mode)
+    if type(g_operand) is Zero and type(g_updates) is Zero:
+        out = scatter_p.bind(operand, indices, updates, **params)
+        return out, _scatter_tangent_zero(out)
+    if update_jaxpr is not None:
+        raise NotImplementedError("scatter_apply JVP not implemented")
+    g_operand, g_updates = instantiate(g_operand), instantiate(g_updates)
+    if unique_indices:
+        # No two updates collide, so the scatter is linear in (operand, updates).
+        return (scatter_p.bind(operand, indices, updates, **params),
+                scatter_p.bind(g_operand, indices, g_updates, **params))
+
+    # Colliding updates: which one lands is up to the backend. Scatter a distinct id per
+    # update window (0 marks "not written"), read the winning id back at every update,
+    # and keep only the operand elements nobody wrote and the updates that won. Both the
+    # primal and the tangent are then scatter-adds of masked values, so they agree on
+    # the winner and reverse mode only needs scatter-add's transpose.
+    dn = dimension_numbers
+    oaval, uaval = core.get_aval(operand), core.get_aval(updates)
+    num_ids = int(np.prod([s for i, s in enumerate(uaval.shape)
+                           if i not in dn.update_window_dims], dtype=np.int64))
+    id_dtype = np.dtype(np.uint32) if num_ids < np.iinfo(np.uint32).max \
+        else np.dtype(np.uint64)
+    scatter_dims = tuple(i for i in range(uaval.ndim) if i not in dn.update_window_dims)
+    ids = lax.add(lax.iota(id_dtype, num_ids), np.ones((), id_dtype)[()])
+    ids = lax.broadcast_in_dim(lax.reshape(ids, tuple(uaval.shape[i] for i in scatter_dims)),
+                               uaval.shape, scatter_dims)
+    written = lax.scatter(_zeros(oaval.shape, id_dtype), indices, ids, dn,
+                          indices_are_sorted=indices_are_sorted, unique_indices=False,
+                          mode=mode)
+    winners = _gather_updates(written, indices, dn, uaval.shape, mode,
+                              indices_are_sorted=indices_are_sorted)
+    kept = lax.eq(written, _zeros(oaval.shape, id_dtype))
+    won = lax.eq(ids, winners)
+
+    def combine(x, u):
+        x = lax.select(kept, x, _zeros(oaval.shape, oaval.dtype))
+        u = lax.select(won, u, _zeros(uaval.shape, uaval.dtype))
+        return lax.scatter_add(x, indices, u, dn, indices_are_sorted=indices_are_sorted,
+                               unique_indices=False, mode=mode)
+
+    return combine(operand, updates), combine(g_operand, g_updates)
+
+
+def _scatter_transpose(ct, operand, indices, updates, *, update_jaxpr, update_consts,
+                       dimension_numbers, indices_are_sorted, unique_indices, mode):
+    from cellax import lax
+    if not unique_indices:
+        raise NotImplementedError("scatter transpose is only implemented where "
+                                  "unique_indices=True")
+    if is_undefined_primal(indices):
+        raise ValueError("scatter is not linear in its indices")
+    if type(ct) is Zero:
+        return [None, None, None]
+    operand_ct = updates_ct = None
+    updates_shape = _shape_of(updates)
+    if is_undefined_primal(operand):
+        # Elements that were overwritten get no cotangent.
+        ct_dtype = core.get_aval(ct).dtype
+        operand_ct = lax.scatter(ct, indices, _zeros(updates_shape, ct_dtype),
+                                 dimension_numbers, indices_are_sorted=indices_are_sorted,
+                                 unique_indices=True, mode=mode)
+    if is_undefined_primal(updates):
+        updates_ct = _gather_updates(ct, indices, dimension_numbers, updates_shape, mode,
+                                     unique_indices=True,
+                                     indices_are_sorted=indices_are_sorted)
+    return [operand_ct, None, updates_ct]
+
+
+core.jvp_rules[scatter_p] = _scatter_jvp
+core.transpose_rules[scatter_p] = _scatter_transpose
+
+
+# -- scatter-min / scatter-max: like reduce_max, tied contenders share the tangent -------
+
+
+def _scatter_extremum_jvp(prim):
+    def rule(primals, tangents, **params):
+        from cellax import lax
+        operand, indices, updates = primals
+        g_operand, _, g_updates = tangents
+        out = prim.bind(operand, indices, updates, **params)
+        if type(g_operand) is Zero and type(g_updates) is Zero:
+            return out, _scatter_tangent_zero(out)
+        g_operand, g_updates = instantiate(g_operand), instantiate(g_updates)
+        dn, mode = params["dimension_numbers"], params["mode"]
+        sorted_ = params["indices_are_sorted"]
+        oaval, uaval = core.get_aval(operand), core.get_aval(updates)
+        dt = oaval.dtype
+
+        def at_updates(x):
+            return _gather_updates(x, indices, dn, uaval.shape, mode,
+                                   indices_are_sorted=sorted_)
+
+        def count(mask):
+            # For every update element: how many update elements of `mask` land on its
+            # location.
+            ones = lax.select(mask, _ones(uaval.shape, dt), _zeros(uaval.shape, dt))
+            return at_updates(lax.scatter_add(_zeros(oaval.shape, dt), indices, ones, dn,
+                                              indices_are_sorted=sorted_, mode=mode))
+
+        result = at_updates(out)
+        won = lax.eq(updates, result)            # this update attains the extremum
+        kept = lax.eq(at_updates(operand), result)  # so does the operand element
+        n_won = count(won)
+        one = _ones(uaval.shape, dt)
+        # Dropped (out-of-bounds) updates read back a count of 0; keep the division finite.
+        n_refs = lax.max(count(lax.full(uaval.shape, True, np.bool_)), one)
+        contenders = lax.add(n_won, lax.select(kept, one, _zeros(uaval.shape, dt)))
+        share = lax.div(one, lax.max(contenders, one))
+        update_coef = lax.select(won, share, _zeros(uaval.shape, dt))
+        # The operand's tangent is removed at every hit location (spread over the
+        # n_refs updates that hit it) and added back with its share if it survives.
+        operand_coef = lax.div(
+            lax.sub(lax.select(kept, share, _zeros(uaval.shape, dt)), one), n_refs)
+        delta = lax.add(lax.mul(at_updates(g_operand), operand_coef),
+                        lax.mul(g_updates, update_coef))
+        t = lax.scatter_add(g_operand, indices, delta, dn, indices_are_sorted=sorted_,
+                            unique_indices=params["unique_indices"], mode=mode)
+        return out, t
+    return rule
+
+
+core.jvp_rules[scatter_min_p] = _scatter_extremum_jvp(scatter_min_p)
+core.jvp_rules[scatter_max_p] = _scatter_extremum_jvp(scatter_max_p)

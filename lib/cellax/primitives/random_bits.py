@@ -139,3 +139,12 @@ def iota_2x32_shape(shape):
     """(high, low) uint32 words of `arange(prod(shape)).reshape(shape)` as uint64."""
     return iota_2x32_shape_p.bind(shape=tuple(int(d) for d in shape))
 
+
+
+# ---------------------------------------------------------------------------------------
+# Differentiation: both produce integer bits, so their tangents are zero.
+
+from cellax.interpreters.jvp import def_nondifferentiable  # noqa: E402
+
+def_nondifferentiable(threefry2x32_p)
+def_nondifferentiable(iota_2x32_shape_p)

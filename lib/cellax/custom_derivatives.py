@@ -1,0 +1,353 @@
+"""User-defined derivatives: `custom_jvp` and `custom_vjp`, and their primitives.
+
+`custom_jvp_call` carries the traced primal function and the user's JVP rule; the
+JVP trace calls the rule instead of differentiating the primal. `custom_vjp_call`
+runs the user's `fwd` under differentiation and emits `custom_lin`, a primitive
+linear in the tangents whose transpose is the user's `bwd`; so reverse mode works
+through linearize + transpose, and forward mode raises as in JAX.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from cellax import core
+from cellax.core import ClosedJaxpr, Primitive
+from cellax.interpreters import jvp as jvp_mod
+from cellax.interpreters import lowering
+from cellax.interpreters.staging import fun_name, trace_to_jaxpr
+from cellax.tree_util import tree_flatten, tree_structure, tree_unflatten
+
+# ---------------------------------------------------------------------------------------
+# Shared: a call primitive evaluated by inlining its jaxpr
+
+
+class _Named:
+    """A callable param printed by its name (as JAX prints `jvp=f_jvp`)."""
+
+    __slots__ = ("fn", "name")
+
+    def __init__(self, fn, name):
+        self.fn, self.name = fn, name
+
+    def __call__(self, *a, **k):
+        return self.fn(*a, **k)
+
+    def __repr__(self):
+        return self.name
+
+    def __hash__(self):
+        return hash(id(self.fn))
+
+    def __eq__(self, other):
+        return isinstance(other, _Named) and other.fn is self.fn
+
+
+def _inline_lowering(ctx, *args, call_jaxpr, **_):
+    return lowering.lower_eqns(ctx.fn, call_jaxpr.jaxpr, call_jaxpr.consts, list(args))
+
+
+def _call_impl(*args, call_jaxpr, **_):
+    return core.eval_jaxpr(call_jaxpr.jaxpr, call_jaxpr.consts, *args)
+
+
+def _call_abstract_eval(*avals, call_jaxpr, **_):
+    return list(call_jaxpr.out_avals)
+
+
+def _trace_flat(fun, in_tree, avals, debug_name):
+    box = []
+
+    def flat_fun(*xs):
+        out = fun(*tree_unflatten(in_tree, xs))
+        leaves, tree = tree_flatten(out)
+        box.append(tree)
+        return leaves
+
+    jaxpr, consts, _ = trace_to_jaxpr(flat_fun, avals)
+    return ClosedJaxpr(jaxpr, consts), box[0]
+
+
+# ---------------------------------------------------------------------------------------
+# custom_jvp
+
+custom_jvp_call_p = Primitive("custom_jvp_call")
+custom_jvp_call_p.multiple_results = True
+custom_jvp_call_p.def_impl(_call_impl)
+custom_jvp_call_p.def_abstract_eval(_call_abstract_eval)
+core.lowering_rules[custom_jvp_call_p] = _inline_lowering
+
+
+def _custom_jvp_call_jvp(primals, tangents, *, call_jaxpr, jvp, name, symbolic_zeros,
+                         num_consts=0):
+    consts, primals = primals[:num_consts], primals[num_consts:]
+    tangents = tangents[num_consts:]
+    tangents = [jvp_mod.instantiate(t) for t in tangents]
+    primals_out, tangents_out = jvp(consts, primals, tangents)
+    return primals_out, tangents_out
+
+
+core.jvp_rules[custom_jvp_call_p] = _custom_jvp_call_jvp
+
+
+class custom_jvp:
+    """A function with a user-defined JVP rule (`@f.defjvp`), as `jax.custom_jvp`."""
+
+    def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp = None
+        self.symbolic_zeros = False
+
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        self.jvp = jvp
+        self.symbolic_zeros = symbolic_zeros
+        return jvp
+
+    def defjvps(self, *tangent_fns: Callable | None) -> None:
+        """One function per argument: `fn(tangent, primal_out, *primals)`."""
+        def jvp(primals, tangents):
+            primal_out = self(*primals)
+            total = None
+            for fn, t in zip(tangent_fns, tangents):
+                if fn is None:
+                    continue
+                contrib = fn(t, primal_out, *primals)
+                total = contrib if total is None else _tree_add(total, contrib)
+            if total is None:
+                from cellax import numpy as jnp
+                total = _tree_map(jnp.zeros_like, primal_out)
+            return primal_out, total
+        self.defjvp(jvp)
+
+    def __call__(self, *args, **kwargs):
+        if self.jvp is None:
+            raise AttributeError(f"No JVP defined for custom_jvp function {fun_name(self.fun)} "
+                                 "using defjvp.")
+        if kwargs:
+            import inspect
+            args = inspect.signature(self.fun).bind(*args, **kwargs).args
+        nondiff = self.nondiff_argnums
+        static = {i: args[i] for i in nondiff}
+        dyn = [a for i, a in enumerate(args) if i not in static]
+        flat, in_tree = tree_flatten(tuple(dyn))
+        avals = [core.get_aval(x) for x in flat]
+
+        def with_static(dyn_args):
+            it = iter(dyn_args)
+            return [static[i] if i in static else next(it) for i in range(len(args))]
+
+        closed, out_tree = _trace_flat(lambda *d: self.fun(*with_static(d)), in_tree, avals,
+                                       fun_name(self.fun))
+        user_jvp = self.jvp
+
+        def flat_jvp(consts, primals, tangents):
+            p = tree_unflatten(in_tree, primals)
+            t = tree_unflatten(in_tree, tangents)
+            full_p = tuple(with_static(p))
+            full_t = tuple(with_static(t))
+            if nondiff:
+                ndargs = [static[i] for i in nondiff]
+                dyn_p = tuple(x for i, x in enumerate(full_p) if i not in static)
+                dyn_t = tuple(x for i, x in enumerate(full_t) if i not in static)
+                out = user_jvp(*ndargs, dyn_p, dyn_t)
+            else:
+                out = user_jvp(full_p, full_t)
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"Custom JVP rule {fun_name(user_jvp)} must return a pair "
+                                f"(primals_out, tangents_out), got {type(out).__name__}.")
+            po, pt = tree_flatten(out[0])
+            to, tt = tree_flatten(out[1])
+            if pt != out_tree:
+                raise TypeError(f"Custom JVP rule {fun_name(user_jvp)} must produce primal "
+                                f"outputs with the same container structure as the primal "
+                                f"function: expected {out_tree}, got {pt}.")
+            if tt != out_tree:
+                raise TypeError(f"Custom JVP rule {fun_name(user_jvp)} must produce primal "
+                                f"and tangent outputs with equal container (pytree) "
+                                f"structures, but got {pt} and {tt} respectively.")
+            return po, to
+
+        outs = custom_jvp_call_p.bind(*flat, call_jaxpr=closed,
+                                      jvp=_Named(flat_jvp, fun_name(user_jvp)),
+                                      name=fun_name(self.fun),
+                                      symbolic_zeros=self.symbolic_zeros)
+        return tree_unflatten(out_tree, outs)
+
+
+custom_jvp_call_p.leading_params = ("name",)
+
+
+def _tree_add(a, b):
+    from cellax.tree_util import tree_map
+    return tree_map(lambda x, y: x + y, a, b)
+
+
+def _tree_map(f, t):
+    from cellax.tree_util import tree_map
+    return tree_map(f, t)
+
+
+# ---------------------------------------------------------------------------------------
+# custom_vjp
+
+custom_vjp_call_p = Primitive("custom_vjp_call")
+custom_vjp_call_p.multiple_results = True
+custom_vjp_call_p.def_impl(_call_impl)
+custom_vjp_call_p.def_abstract_eval(_call_abstract_eval)
+core.lowering_rules[custom_vjp_call_p] = _inline_lowering
+
+custom_vjp_call_p.leading_params = ("name",)
+
+custom_lin_p = Primitive("custom_lin")
+custom_lin_p.multiple_results = True
+
+
+def _custom_lin_impl(*args, **params):
+    raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")
+
+
+def _custom_lin_abstract_eval(*avals, num_res, bwd, out_avals, in_avals):
+    return list(out_avals)
+
+
+custom_lin_p.def_impl(_custom_lin_impl)
+custom_lin_p.def_abstract_eval(_custom_lin_abstract_eval)
+core.lowering_rules[custom_lin_p] = lambda ctx, *a, **p: _custom_lin_impl()
+
+
+def _custom_lin_jvp(primals, tangents, **params):
+    raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")
+
+
+def _custom_lin_transpose(cts, *args, num_res, bwd, out_avals, in_avals):
+    res = args[:num_res]
+    cts = [jvp_mod.instantiate(c) for c in cts]
+    cts_in = bwd(res, cts)
+    return [None] * num_res + list(cts_in)
+
+
+core.jvp_rules[custom_lin_p] = _custom_lin_jvp
+core.transpose_rules[custom_lin_p] = _custom_lin_transpose
+
+
+def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, bwd, name, symbolic_zeros):
+    primals_out, res = fwd(primals)
+    nonzero = [t for t in tangents]
+    in_avals = [jvp_mod.tangent_aval(core.get_aval(p)) for p in primals]
+    out_avals = [jvp_mod.tangent_aval(core.get_aval(p)) for p in primals_out]
+    tangents_in = [jvp_mod.instantiate(t) for t in nonzero]
+    tangents_out = custom_lin_p.bind(*res, *tangents_in, num_res=len(res), bwd=bwd,
+                                     out_avals=tuple(out_avals), in_avals=tuple(in_avals))
+    return primals_out, tangents_out
+
+
+core.jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
+
+
+class custom_vjp:
+    """A function with a user-defined VJP (`f.defvjp(fwd, bwd)`), as `jax.custom_vjp`."""
+
+    def __init__(self, fun: Callable, nondiff_argnums: tuple[int, ...] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd = None
+        self.bwd = None
+        self.symbolic_zeros = False
+
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False,
+               optimize_remat: bool = False) -> None:
+        self.fwd, self.bwd, self.symbolic_zeros = fwd, bwd, symbolic_zeros
+
+    def __call__(self, *args, **kwargs):
+        if self.fwd is None:
+            raise AttributeError(f"No VJP defined for custom_vjp function "
+                                 f"{fun_name(self.fun)} using defvjp.")
+        if kwargs:
+            import inspect
+            args = inspect.signature(self.fun).bind(*args, **kwargs).args
+        nondiff = self.nondiff_argnums
+        static = {i: args[i] for i in nondiff}
+        dyn = tuple(a for i, a in enumerate(args) if i not in static)
+        flat, in_tree = tree_flatten(dyn)
+        avals = [core.get_aval(x) for x in flat]
+
+        def with_static(dyn_args):
+            it = iter(dyn_args)
+            return [static[i] if i in static else next(it) for i in range(len(args))]
+
+        closed, out_tree = _trace_flat(lambda *d: self.fun(*with_static(d)), in_tree, avals,
+                                       fun_name(self.fun))
+        fwd, bwd, fname = self.fwd, self.bwd, fun_name(self.fun)
+        res_tree_box = []
+
+        def flat_fwd(primals):
+            out = fwd(*with_static(tree_unflatten(in_tree, primals)))
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"Custom VJP fwd rule {fun_name(fwd)} for function {fname} "
+                                f"must produce a pair (list or tuple of length two) where the "
+                                f"first element represents the primal output and the second "
+                                f"element represents residuals, got {type(out).__name__}.")
+            po, pt = tree_flatten(out[0])
+            if pt != out_tree:
+                raise TypeError(f"Custom VJP fwd rule {fun_name(fwd)} for function {fname} "
+                                f"must produce a pair whose first element has the same "
+                                f"container structure as the primal output: expected "
+                                f"{out_tree}, got {pt}.")
+            res, res_tree = tree_flatten(out[1])
+            res_tree_box.append(res_tree)
+            return po, res
+
+        def flat_bwd(res, cts):
+            res_t = tree_unflatten(res_tree_box[-1], list(res))
+            ct_t = tree_unflatten(out_tree, list(cts))
+            nd = [static[i] for i in nondiff]
+            out = bwd(*nd, res_t, ct_t)
+            if not isinstance(out, (tuple, list)):
+                raise TypeError(f"Custom VJP bwd rule {fun_name(bwd)} must produce a tuple "
+                                f"of length equal to the number of arguments to the primal "
+                                f"function ({len(dyn)}), got {type(out).__name__}.")
+            out = tuple(out)
+            expected = tree_structure(dyn)
+            got = tree_structure(tuple(out))
+            if got != expected:
+                # None stands for a zero cotangent of a whole argument, as in JAX.
+                fixed = []
+                if len(out) == len(dyn):
+                    for o, d in zip(out, dyn):
+                        fixed.append(_tree_map(lambda x: _zeros_like(x), d) if o is None else o)
+                    got2 = tree_structure(tuple(fixed))
+                    if got2 == expected:
+                        out = tuple(fixed)
+                        got = got2
+            if got != expected:
+                raise TypeError(
+                    "Custom VJP bwd rule must produce an output with the same container "
+                    "(pytree) structure as the args tuple of the primal function, and in "
+                    "particular must produce a tuple of length equal to the number of "
+                    f"arguments to the primal function, but got bwd output structure {got} "
+                    f"for primal input structure {expected}.")
+            leaves = tree_flatten(out)[0]
+            for leaf, p in zip(leaves, flat):
+                la, pa = core.get_aval(leaf), core.get_aval(p)
+                if la.shape != pa.shape:
+                    raise ValueError(
+                        f"Custom VJP bwd rule {fun_name(bwd)} produced an output with shape "
+                        f"{la.shape} for a primal input of shape {pa.shape}; they must match.")
+            return leaves
+
+        outs = custom_vjp_call_p.bind(*flat, call_jaxpr=closed,
+                                      fwd=_Named(flat_fwd, fun_name(fwd)),
+                                      bwd=_Named(flat_bwd, fun_name(bwd)),
+                                      name=fname, symbolic_zeros=self.symbolic_zeros)
+        return tree_unflatten(out_tree, outs)
+
+
+def _zeros_like(x):
+    from cellax import numpy as jnp
+    return jnp.zeros_like(x)
+
+
+_unused = Any
