@@ -255,3 +255,45 @@ def perex_grads_step(jax, jnp, b):
     params, x, y = _mlp_data(jnp)
     g = jax.jit(jax.vmap(jax.grad(_make_loss(jnp)), in_axes=(None, 0, 0)))
     return b.per_call(lambda: g(params, x, y), number=1, repeat=b.n(5, 3), warmup=1)
+
+
+# ---------------------------------------------------------------------------------------
+# Control flow: a 1000-step scan RNN, forward + backward (value_and_grad), jitted
+
+def _rnn_data(jnp, hidden=64, inputs=32, steps=1000):
+    rng = np.random.default_rng(0)
+    params = (jnp.asarray(rng.standard_normal((hidden, hidden), dtype=np.float32) * 0.1),
+              jnp.asarray(rng.standard_normal((hidden, inputs), dtype=np.float32) * 0.1),
+              jnp.asarray(np.zeros(hidden, np.float32)))
+    xs = jnp.asarray(rng.standard_normal((steps, inputs), dtype=np.float32))
+    return params, xs
+
+
+def _make_rnn_loss(jax, jnp):
+    """A new loss each call (traces are cached on the function object)."""
+    def loss(params, xs):
+        W, U, b = params
+
+        def step(h, x):
+            h = jnp.tanh(W @ h + U @ x + b)
+            return h, jnp.sum(h * h)
+
+        h, ys = jax.lax.scan(step, jnp.zeros(W.shape[0], W.dtype), xs)
+        return jnp.mean(ys) + jnp.sum(h)
+    return loss
+
+
+@workload("scan_rnn_grad_first", "jit(value_and_grad(1000-step scan RNN)) first call",
+          target=1.0, requires=("grad", "jit", "value_and_grad"))
+def scan_rnn_grad_first(jax, jnp, b):
+    params, xs = _rnn_data(jnp)
+    return b.fresh(lambda: jax.jit(jax.value_and_grad(_make_rnn_loss(jax, jnp))),
+                   lambda g: g(params, xs), repeat=b.n(3, 2))
+
+
+@workload("scan_rnn_grad_step", "jit(value_and_grad(1000-step scan RNN)) steady state",
+          target=1.05, requires=("grad", "jit", "value_and_grad"))
+def scan_rnn_grad_step(jax, jnp, b):
+    params, xs = _rnn_data(jnp)
+    g = jax.jit(jax.value_and_grad(_make_rnn_loss(jax, jnp)))
+    return b.per_call(lambda: g(params, xs), number=b.n(20, 5), repeat=b.n(7, 3))

@@ -61,6 +61,21 @@ def bool_from_constants():
         return x if jnp.ones(()) > 0 else x
     return jax.jit(f)(1.0)
 
+def bool_static_argnums():
+    def f(n, x):
+        return x if x > n else x
+    return jax.jit(f, static_argnums=0)(1, 2.0)
+
+def bool_static_argnames():
+    def f(x, *, n):
+        return x if x > n else x
+    return jax.jit(f, static_argnames="n")(2.0, n=1)
+
+def non_array_with_static():
+    def f(x, y):
+        return x
+    return jax.jit(f, static_argnums=1)([1.0, "q"], 1)
+
 def bool_make_jaxpr():
     def f(x):
         return x if x > 0 else x
@@ -199,7 +214,8 @@ def _scrub(msg: str) -> str:
 
 # Cases whose whole message starts with JAX's message.
 PREFIX_CASES = ["bool_if", "bool_while", "bool_second_arg", "bool_kwarg", "bool_pytree_leaf",
-                "bool_two_args", "bool_three_args", "float_conversion", "int_conversion",
+                "bool_two_args", "bool_three_args", "bool_static_argnums",
+                "bool_static_argnames", "float_conversion", "int_conversion",
                 "complex_conversion", "float_of_traced_constant", "list_index", "range_bound",
                 "numpy_asarray", "numpy_ufunc", "traced_arange"]
 # Cases whose message is exactly JAX's.
@@ -220,11 +236,13 @@ def test_error_matches_jax_exactly(reference, ours, name):
     assert ours[name] == reference[name]
 
 
-def test_non_array_argument_message(reference, ours):
-    want, got = reference["non_array_argument"], ours["non_array_argument"]
+@pytest.mark.parametrize("name,path", [("non_array_argument", "x['a']"),
+                                       ("non_array_with_static", "x[1]")])
+def test_non_array_argument_message(reference, ours, name, path):
+    want, got = reference[name], ours[name]
     assert got[1] == want[1] == "TypeError"
     assert _scrub(got[2]) == _scrub(want[2])
-    assert "path x['a']" in got[2]
+    assert f"path {path}." in got[2]
 
 
 @pytest.mark.parametrize("name", ["leaked_then_eager", "leaked_into_jit"])

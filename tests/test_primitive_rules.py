@@ -1,6 +1,6 @@
-"""Every primitive carries its whole contract: abstract eval, eager impl and lowering.
-
-(jvp/transpose/batching tables join this check with autodiff and vmap.)"""
+"""Every primitive carries its whole contract: abstract eval, eager impl, lowering, a jvp
+rule (linear primitives get theirs from `deflinear`, which also registers the transpose),
+and a batching rule."""
 import importlib
 import pkgutil
 
@@ -9,12 +9,14 @@ import pytest
 import cellax
 import cellax.primitives
 from cellax import core
+from cellax import custom_derivatives
 
 
 def all_primitives():
     prims = {}
-    for mod_info in pkgutil.iter_modules(cellax.primitives.__path__):
-        mod = importlib.import_module(f"cellax.primitives.{mod_info.name}")
+    mods = [importlib.import_module(f"cellax.primitives.{m.name}")
+            for m in pkgutil.iter_modules(cellax.primitives.__path__)]
+    for mod in [*mods, custom_derivatives]:
         for value in vars(mod).values():
             if isinstance(value, core.Primitive):
                 prims[value.name] = value
@@ -36,3 +38,18 @@ def test_primitive_has_every_rule(name):
     assert prim.abstract_eval is not None, f"{name} has no abstract eval rule"
     assert prim.impl is not None, f"{name} has no eager implementation"
     assert prim in core.lowering_rules, f"{name} has no lowering rule"
+    assert prim in core.jvp_rules, f"{name} has no jvp rule (nonlinear) or deflinear (linear)"
+    assert prim in core.batching_rules, f"{name} has no batching rule"
+
+
+# Primitives that are linear in (some of) their inputs carry a transpose rule.
+LINEAR = ["neg", "add", "sub", "add_any", "mul", "div", "convert_element_type", "select_n",
+          "reduce_sum", "broadcast_in_dim", "reshape", "transpose", "squeeze", "rev",
+          "concatenate", "pad", "slice", "dynamic_slice", "dynamic_update_slice", "dot_general",
+          "real", "imag", "conj", "complex", "jit", "remat2", "custom_lin", "psum",
+          "all_gather", "gather", "scatter-add"]
+
+
+@pytest.mark.parametrize("name", LINEAR)
+def test_linear_primitive_has_transpose(name):
+    assert PRIMS[name] in core.transpose_rules, f"{name} has no transpose rule"

@@ -9,6 +9,9 @@ from cellax.primitives import (call as _call, dot as _dot, elementwise as _eleme
                                reductions as _reductions, shape as _shape,
                                indexing as _indexing_prims)
 from cellax.primitives import random_bits as _random_bits  # noqa: F401
+from cellax.primitives import collectives as _collectives  # noqa: F401
+from cellax.primitives import scan as _scan  # noqa: F401
+from cellax.primitives import control_flow as _control_flow  # noqa: F401
 from cellax import numpy  # noqa: F401  (installs array operators)
 from cellax.array import Array  # noqa: F401
 from cellax import tree_util, tree  # noqa: F401
@@ -21,6 +24,7 @@ from cellax.core import ShapeDtypeStruct  # noqa: F401
 from cellax.autodiff import (grad, value_and_grad, vjp, jvp, linearize,  # noqa: F401
                              linear_transpose, checkpoint, remat)
 from cellax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
+from cellax.vectorization import vmap, jacfwd, jacrev, jacobian, hessian  # noqa: F401
 from cellax import random  # noqa: F401
 
 __version__ = "0.1.0"

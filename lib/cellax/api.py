@@ -16,6 +16,7 @@ from cellax import backend, core, dispatch, dtypes, tree_util
 from cellax.config import config
 from cellax.core import ClosedJaxpr, ShapedArray, ShapeDtypeStruct, Tracer
 from cellax.interpreters import staging
+from cellax.interpreters.batching import _axis_env
 from cellax.interpreters.staging import DebugInfo
 from cellax.primitives.call import jit_p
 from cellax.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
@@ -32,7 +33,7 @@ def _arg_names(fun: Callable, args, kwargs) -> list[str]:
     `params[0]['w']`, `args[1]` for the second value of `*args`, `kwargs['k']`."""
     try:
         sig = inspect.signature(fun)
-        sig.bind(*args, **kwargs)
+        sig.bind_partial(*args, **kwargs)  # partial: static arguments may be left out
         params = list(sig.parameters.values())
     except (TypeError, ValueError):
         params = None
@@ -212,7 +213,8 @@ class JitWrapped:
         avals = tuple([x.aval if type(x) is ArrayImpl else _abstractify(
             x, self._name, lambda i=i: self._path_of(i, args, kwargs))
             for i, x in enumerate(flat)])
-        key = (in_tree, avals, static, dtypes._x64)
+        frames = _axis_env.frames
+        key = (in_tree, avals, static, dtypes._x64, tuple(frames) if frames else ())
         entry = self._cache.get(key)
         if entry is None:
             entry, consts = self._trace(args, kwargs, static, in_tree, avals)
@@ -222,7 +224,9 @@ class JitWrapped:
         return entry, flat, ()
 
     def _path_of(self, i, args, kwargs) -> str:
-        names = _arg_names(self._fun, args, kwargs)
+        """The name of dynamic leaf `i` (`args`, `kwargs`: the call without its statics)."""
+        nums = [n for n in self._static_argnums if n >= 0]
+        names = _arg_names_dynamic(self._fun, args, kwargs, nums)
         return names[i] if i < len(names) else f"flat argument {i}"
 
     def _trace(self, args, kwargs, static, in_tree, avals):
@@ -246,7 +250,8 @@ class JitWrapped:
 
         dbg = DebugInfo("jit", self._name, staging.fun_source(fun),
                         (lambda: _arg_names(fun, args, kwargs)) if not static else
-                        (lambda: _arg_names_dynamic(fun, args, kwargs)))
+                        (lambda: _arg_names_dynamic(
+                            fun, args, kwargs, [k for k in static_args if isinstance(k, int)])))
         jaxpr, consts, _ = staging.trace_to_jaxpr(flat_fun, avals, dbg)
         closed, lifted = staging.closed_jaxpr_with_const_inputs(jaxpr, consts)
         donated = None
@@ -330,8 +335,15 @@ def _has_non_array_leaves(out_tree, outs) -> bool:
     return any(type(o) is not ArrayImpl for o in outs)
 
 
-def _arg_names_dynamic(fun, args, kwargs):
-    return [f"args[{i}]" for i in range(len(tree_flatten((args, kwargs))[0]))]
+def _arg_names_dynamic(fun, args, kwargs, static_positions=()) -> list[str]:
+    """Names of the dynamic leaves of a call whose static positional arguments (at
+    `static_positions`) were taken out: each goes back as None, which has no leaves, so
+    the names are those of the full call (`x`, not `args[0]`)."""
+    full = list(args)
+    for i in sorted(static_positions):
+        if i <= len(full):
+            full.insert(i, None)
+    return _arg_names(fun, tuple(full), kwargs)
 
 
 def _donated_flags(donate_argnums, args, kwargs, n_lifted):
@@ -432,12 +444,6 @@ def make_jaxpr(fun: Callable, static_argnums=(), axis_env=None, return_shape: bo
 def _leaf_name(fun, args, kwargs, i) -> str:
     names = _arg_names(fun, args, kwargs)
     return names[i] if i < len(names) else f"flat argument {i}"
-
-
-def _shape_dtype_to_aval(x):
-    if isinstance(x, ShapeDtypeStruct):
-        return ShapedArray(x.shape, x.dtype, x.weak_type)
-    return x
 
 
 def eval_shape(fun: Callable, *args, **kwargs):

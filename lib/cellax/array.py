@@ -11,7 +11,7 @@ import abc
 
 import numpy as np
 
-from cellax import backend, core, dtypes
+from cellax import backend, core
 from cellax.numpy import _array_methods
 
 ArrayImpl = backend.ArrayImpl
@@ -177,3 +177,28 @@ ArrayImpl.__copy__ = _copy
 ArrayImpl.__deepcopy__ = lambda self, memo: _copy(self)
 ArrayImpl.__reduce__ = _reduce
 _array_methods.install(ArrayImpl)
+
+
+def _repr_mimebundle(self, include=None, exclude=None):
+    # Notebooks: small arrays (up to 2-D, a hundred or so elements) also as an HTML table
+    # when the notebook layer is installed. The text is `repr(self)`, unchanged.
+    bundle = {"text/plain": _repr(self)}
+    if (include is None or "text/html" in include) and not (exclude and "text/html" in exclude):
+        try:
+            from cellax_notebook.views import array_html
+            if self.aval.size <= 120 and 0 < self.aval.ndim <= 2:
+                html = array_html(_value(self), self.aval.str_short().split("[")[0],
+                                  self.aval.shape, str(self._sharding._device),
+                                  self.aval.weak_type)
+                if html:
+                    bundle["text/html"] = html
+        except Exception:  # noqa: BLE001 - rich display must never break printing
+            pass
+    if include is not None and "text/plain" not in include:
+        del bundle["text/plain"]
+    elif exclude and "text/plain" in exclude:
+        del bundle["text/plain"]
+    return bundle
+
+
+ArrayImpl._repr_mimebundle_ = _repr_mimebundle

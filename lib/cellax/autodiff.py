@@ -86,26 +86,39 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
             raise ValueError("jvp called with different primal and tangent shapes;Got primal "
                              f"shape {pa.shape} and tangent shape as {ta.shape}")
     p_flat = _as_array_leaves(p_flat)
-    out_tree_box = []
-
-    def flat_fun(*xs):
-        out = fun(*tree_unflatten(p_tree, xs))
-        if has_aux:
-            out, aux = _split_aux(out, "jvp")
-            out_tree_box.append(aux)
-        leaves, tree = tree_flatten(out)
-        out_tree_box.insert(0, tree)
-        return leaves
+    flat_fun, box = _flatten_fun(fun, p_tree, has_aux, "jvp")
 
     t_in = [Zero.from_primal(p) if core.get_aval(t).dtype == float0 else t
             for p, t in zip(p_flat, t_flat)]
     primals_out, tangents_out = jvp_mod.jvp_flat(flat_fun, p_flat, t_in)
-    out_tree = out_tree_box[0]
-    tangents_out = _instantiate_zeros(tangents_out)
-    res = (tree_unflatten(out_tree, primals_out), tree_unflatten(out_tree, tangents_out))
-    if has_aux:
-        return (*res, out_tree_box[1])
-    return res
+    out_tree, n = box["tree"], box["n_out"]
+    tangents_out = _instantiate_zeros(tangents_out[:n])
+    res = (tree_unflatten(out_tree, primals_out[:n]), tree_unflatten(out_tree, tangents_out))
+    return (*res, _aux(box, primals_out)) if has_aux else res
+
+
+def _flatten_fun(fun: Callable, in_tree, has_aux: bool, who: str):
+    """`fun` on flat inputs returning flat outputs; `box` receives the output tree
+    ("tree") and, with has_aux, the auxiliary data ("aux")."""
+    box: dict = {}
+
+    def flat_fun(*xs):
+        out = fun(*tree_unflatten(in_tree, xs))
+        aux_leaves = []
+        if has_aux:
+            out, aux = _split_aux(out, who)
+            aux_leaves, box["aux_tree"] = tree_flatten(aux)
+        leaves, box["tree"] = tree_flatten(out)
+        box["n_out"] = len(leaves)
+        # Auxiliary data leaves are extra (undifferentiated) outputs, so that they come out
+        # of the transformation as values rather than as its tracers.
+        return [*leaves, *aux_leaves]
+
+    return flat_fun, box
+
+
+def _aux(box, primals_out):
+    return tree_unflatten(box["aux_tree"], list(primals_out[box["n_out"]:]))
 
 
 def _split_aux(out, who):
@@ -124,20 +137,14 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     """(primals_out, f_jvp): f_jvp evaluates the linearized function (a staged jaxpr)."""
     p_flat, p_tree = tree_flatten(primals)
     p_flat = _as_array_leaves(p_flat)
-    box = []
-
-    def flat_fun(*xs):
-        out = fun(*tree_unflatten(p_tree, xs))
-        if has_aux:
-            out, aux = _split_aux(out, "linearize")
-            box.append(aux)
-        leaves, tree = tree_flatten(out)
-        box.insert(0, tree)
-        return leaves
+    flat_fun, box = _flatten_fun(fun, p_tree, has_aux, "linearize")
 
     lin = pe.linearize_flat(flat_fun, p_flat, DebugInfo("linearize", fun_name(fun),
-                                                        fun_source(fun), None))
-    out_tree = box[0]
+                                                        fun_source(fun), None),
+                            num_main=lambda: box["n_out"])
+    out_tree = box["tree"]
+    aux = _aux(box, lin.primals_out) if has_aux else None
+    lin.primals_out = lin.primals_out[:box["n_out"]]
     out_tangent_avals = lin.out_tangent_avals()
 
     def f_jvp(*tangents):
@@ -153,7 +160,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
         return tree_unflatten(out_tree, outs)
 
     res = (tree_unflatten(out_tree, lin.primals_out), f_jvp)
-    return (*res, box[1]) if has_aux else res
+    return (*res, aux) if has_aux else res
 
 
 # ---------------------------------------------------------------------------------------
@@ -209,24 +216,27 @@ def vjp(fun: Callable, *primals, has_aux: bool = False, reduce_axes=()):
     """(primals_out, vjp_fn[, aux]): vjp_fn maps output cotangents to input cotangents."""
     p_flat, p_tree = tree_flatten(primals)
     p_flat = _as_array_leaves(p_flat)
-    box = []
-
-    def flat_fun(*xs):
-        out = fun(*tree_unflatten(p_tree, xs))
-        if has_aux:
-            out, aux = _split_aux(out, "vjp")
-            box.append(aux)
-        leaves, tree = tree_flatten(out)
-        box.insert(0, tree)
-        return leaves
+    flat_fun, box = _flatten_fun(fun, p_tree, has_aux, "vjp")
 
     lin = pe.linearize_flat(flat_fun, p_flat, DebugInfo("vjp", fun_name(fun), fun_source(fun),
-                                                        None))
-    out_tree = box[0]
+                                                        None), num_main=lambda: box["n_out"])
+    out_tree = box["tree"]
+    aux = _aux(box, lin.primals_out) if has_aux else None
+    lin.primals_out = lin.primals_out[:box["n_out"]]
     in_avals = [core.get_aval(p) for p in p_flat]
     pullback = _Pullback(lin, p_tree, out_tree, in_avals)
     out = tree_unflatten(out_tree, lin.primals_out)
-    return (out, pullback, box[1]) if has_aux else (out, pullback)
+    return (out, pullback, aux) if has_aux else (out, pullback)
+
+
+def argnums_partial(fun: Callable, args, kwargs, nums):
+    """(f, dyn_args): f takes only the arguments at positions `nums`, the others fixed."""
+    def f_partial(*dyn):
+        full = list(args)
+        for i, d in zip(nums, dyn):
+            full[i] = d
+        return fun(*full, **kwargs)
+    return f_partial, tuple(args[i] for i in nums)
 
 
 def _normalize_argnums(argnums, nargs: int, who: str):
@@ -253,15 +263,9 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
         single, nums = _normalize_argnums(argnums, len(args), label)
-        diff_args = tuple(args[i] for i in nums)
+        f_partial, diff_args = argnums_partial(fun, args, kwargs, nums)
         leaves = tree_flatten(diff_args)[0]
         _check_inputs_differentiable("grad", leaves, allow_int)
-
-        def f_partial(*dyn):
-            full = list(args)
-            for i, d in zip(nums, dyn):
-                full[i] = d
-            return fun(*full, **kwargs)
 
         if has_aux:
             ans, pullback, aux = vjp(f_partial, *diff_args, has_aux=True)

@@ -51,15 +51,6 @@ def set_x64_state(enabled: bool) -> None:
     _x64_state.set_global(bool(enabled))
 
 
-# Read by the C++ jit fast path: when set, a jitted function runs its Python function.
-_disable_jit_state = _jax.config.Config("cellax_disable_jit", False)
-_jax.jax_jit.set_disable_jit_state(_disable_jit_state)
-
-
-def set_disable_jit_state(disabled: bool) -> None:
-    _disable_jit_state.set_global(bool(disabled))
-
-
 # jaxlib's C++ jit dispatch (the "fast path") reads these flags too.
 _disable_jit_state = _jax.config.Config("cellax_disable_jit", False)
 _jax.jax_jit.set_disable_jit_state(_disable_jit_state)

@@ -234,7 +234,13 @@ class ClosedJaxpr:
     __repr__ = __str__
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/plain": str(self)}
+        # In a notebook: the IR view (jaxpr tab) when the notebook layer is installed.
+        # `repr`/`str` stay the plain text; so does this bundle without the layer.
+        try:
+            from cellax_notebook.views import IRView
+            return IRView(self)._repr_mimebundle_(include, exclude)
+        except Exception:  # noqa: BLE001 - rich display must never break printing
+            return {"text/plain": str(self)}
 
     def pretty_print(self, **kw) -> str:
         return str(self)

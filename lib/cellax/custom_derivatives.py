@@ -55,6 +55,27 @@ def _call_abstract_eval(*avals, call_jaxpr, **_):
     return list(call_jaxpr.out_avals)
 
 
+def _prepare_call(fun, nondiff_argnums, args, kwargs):
+    """Split the non-differentiable arguments out of a call and trace the primal function
+    on the rest. Returns (flat dyn args, their tree, {index: static arg},
+    with_static(dyn) -> full argument list, closed jaxpr, output tree)."""
+    if kwargs:
+        import inspect
+        args = inspect.signature(fun).bind(*args, **kwargs).args
+    static = {i: args[i] for i in nondiff_argnums}
+    dyn = tuple(a for i, a in enumerate(args) if i not in static)
+    flat, in_tree = tree_flatten(dyn)
+    avals = [core.get_aval(x) for x in flat]
+
+    def with_static(dyn_args):
+        it = iter(dyn_args)
+        return [static[i] if i in static else next(it) for i in range(len(args))]
+
+    closed, out_tree = _trace_flat(lambda *d: fun(*with_static(d)), in_tree, avals,
+                                   fun_name(fun))
+    return flat, in_tree, static, with_static, closed, out_tree
+
+
 def _trace_flat(fun, in_tree, avals, debug_name):
     box = []
 
@@ -125,21 +146,9 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {fun_name(self.fun)} "
                                  "using defjvp.")
-        if kwargs:
-            import inspect
-            args = inspect.signature(self.fun).bind(*args, **kwargs).args
         nondiff = self.nondiff_argnums
-        static = {i: args[i] for i in nondiff}
-        dyn = [a for i, a in enumerate(args) if i not in static]
-        flat, in_tree = tree_flatten(tuple(dyn))
-        avals = [core.get_aval(x) for x in flat]
-
-        def with_static(dyn_args):
-            it = iter(dyn_args)
-            return [static[i] if i in static else next(it) for i in range(len(args))]
-
-        closed, out_tree = _trace_flat(lambda *d: self.fun(*with_static(d)), in_tree, avals,
-                                       fun_name(self.fun))
+        flat, in_tree, static, with_static, closed, out_tree = _prepare_call(
+            self.fun, nondiff, args, kwargs)
         user_jvp = self.jvp
 
         def flat_jvp(consts, primals, tangents):
@@ -265,21 +274,10 @@ class custom_vjp:
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function "
                                  f"{fun_name(self.fun)} using defvjp.")
-        if kwargs:
-            import inspect
-            args = inspect.signature(self.fun).bind(*args, **kwargs).args
         nondiff = self.nondiff_argnums
-        static = {i: args[i] for i in nondiff}
-        dyn = tuple(a for i, a in enumerate(args) if i not in static)
-        flat, in_tree = tree_flatten(dyn)
-        avals = [core.get_aval(x) for x in flat]
-
-        def with_static(dyn_args):
-            it = iter(dyn_args)
-            return [static[i] if i in static else next(it) for i in range(len(args))]
-
-        closed, out_tree = _trace_flat(lambda *d: self.fun(*with_static(d)), in_tree, avals,
-                                       fun_name(self.fun))
+        flat, in_tree, static, with_static, closed, out_tree = _prepare_call(
+            self.fun, nondiff, args, kwargs)
+        dyn = tree_unflatten(in_tree, flat)
         fwd, bwd, fname = self.fwd, self.bwd, fun_name(self.fun)
         res_tree_box = []
 
@@ -351,3 +349,83 @@ def _zeros_like(x):
 
 
 _unused = Any
+
+
+# ---------------------------------------------------------------------------------------
+# Batching: the primal jaxpr is batched, and the user's rules run under vmap. Every input
+# is given a leading batch axis (unbatched ones broadcast) so the rules see one layout.
+
+from cellax.interpreters import batching as _batching  # noqa: E402
+
+
+def _vmapped(fn, size):
+    """fn(*groups of flat lists) run with every flat input batched along axis 0."""
+    def run(*groups):
+        lens = [len(g) for g in groups]
+        flat = [x for g in groups for x in g]
+
+        def flat_fn(*xs):
+            it = iter(xs)
+            regrouped = [[next(it) for _ in range(n)] for n in lens]
+            out = fn(*regrouped)
+            if isinstance(out, tuple) and len(out) == 2 and all(
+                    isinstance(o, (list, tuple)) for o in out):
+                flat_fn.split = len(out[0])
+                return [*out[0], *out[1]]
+            flat_fn.split = None
+            return list(out)
+
+        outs, dims = _batching.batch_flat(flat_fn, size, None, flat, [0] * len(flat))
+        outs = [_batching.bdim_at_front(o, d, size) for o, d in zip(outs, dims)]
+        if flat_fn.split is not None:
+            return outs[:flat_fn.split], outs[flat_fn.split:]
+        return outs
+    return run
+
+
+def _custom_jvp_call_batch(size, vals, dims, *, call_jaxpr, jvp, name, symbolic_zeros,
+                           num_consts=0):
+    vals = [_batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+    from cellax.primitives.call import batched_call_jaxpr
+    new_jaxpr, _ = _batching.batch_jaxpr(call_jaxpr, (True,) * len(vals), size,
+                                         force_out_batched=True)
+    new_jvp = _vmapped(jvp.fn, size)
+    outs = custom_jvp_call_p.bind(*vals, call_jaxpr=new_jaxpr,
+                                  jvp=_Named(new_jvp, jvp.name), name=name,
+                                  symbolic_zeros=symbolic_zeros)
+    _ = batched_call_jaxpr
+    return outs, [0] * len(outs)
+
+
+core.batching_rules[custom_jvp_call_p] = _custom_jvp_call_batch
+
+
+def _custom_vjp_call_batch(size, vals, dims, *, call_jaxpr, fwd, bwd, name, symbolic_zeros):
+    vals = [_batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+    new_jaxpr, _ = _batching.batch_jaxpr(call_jaxpr, (True,) * len(vals), size,
+                                         force_out_batched=True)
+    new_fwd = _vmapped(lambda primals: fwd.fn(primals), size)
+    new_bwd = _vmapped(lambda res, cts: bwd.fn(res, cts), size)
+    outs = custom_vjp_call_p.bind(*vals, call_jaxpr=new_jaxpr,
+                                  fwd=_Named(new_fwd, fwd.name), bwd=_Named(new_bwd, bwd.name),
+                                  name=name, symbolic_zeros=symbolic_zeros)
+    return outs, [0] * len(outs)
+
+
+core.batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch
+
+
+def _custom_lin_batch(size, vals, dims, *, num_res, bwd, out_avals, in_avals):
+    vals = [_batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+    new_bwd = _vmapped(lambda res, cts: bwd.fn(res, cts), size)
+
+    def batched(aval):
+        return core.ShapedArray((size, *aval.shape), aval.dtype, aval.weak_type)
+
+    outs = custom_lin_p.bind(*vals, num_res=num_res, bwd=_Named(new_bwd, bwd.name),
+                             out_avals=tuple(batched(a) for a in out_avals),
+                             in_avals=tuple(batched(a) for a in in_avals))
+    return outs, [0] * len(outs)
+
+
+core.batching_rules[custom_lin_p] = _custom_lin_batch

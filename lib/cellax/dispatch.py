@@ -77,9 +77,34 @@ def compile_closed_jaxpr(closed: ClosedJaxpr, name: str, device=None,
             donated = (False,) * len(consts) + tuple(donated)
     text = lowering.lower_jaxpr_to_module(closed, name, donated)
     module = backend.parse_module(text)
+    t1 = time.perf_counter()
     exe = backend.compile_module(module, device)
+    t2 = time.perf_counter()
+    compile_stats.record(t1 - t0, t2 - t1)
     return CompiledProgram(exe, device, closed.in_avals, closed.out_avals, text,
-                           time.perf_counter() - t0, name, consts)
+                           t2 - t0, name, consts)
+
+
+class CompileStats:
+    """Running totals of XLA compilations (eager ops and jit), read by the notebook
+    layer (`%cellax_summary`, `%profile`, `%%jit`): compare two snapshots."""
+
+    __slots__ = ("count", "lower_time", "compile_time", "last_lower_time",
+                 "last_compile_time")
+
+    def __init__(self):
+        self.count = 0
+        self.lower_time = self.compile_time = 0.0  # seconds, summed
+        self.last_lower_time = self.last_compile_time = 0.0
+
+    def record(self, lower_s: float, compile_s: float) -> None:
+        self.count += 1
+        self.lower_time += lower_s
+        self.compile_time += compile_s
+        self.last_lower_time, self.last_compile_time = lower_s, compile_s
+
+
+compile_stats = CompileStats()
 
 
 # ---------------------------------------------------------------------------------------

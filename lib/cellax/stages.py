@@ -60,10 +60,26 @@ class Lowered:
     def compile(self) -> Compiled:
         program = dispatch.compiled_jaxpr(self._closed, self._name, self._device,
                                           self._donated)
-        return Compiled(program, self._out_tree)
+        compiled = Compiled(program, self._out_tree)
+        compiled._lowered = self  # for its rich display (jaxpr and StableHLO tabs)
+        return compiled
 
     def cost_analysis(self):
         return self.compile().cost_analysis()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Notebook display: the IR view (jaxpr + StableHLO); text: the StableHLO."""
+        try:
+            from cellax_notebook.views import IRView
+            view = IRView(self._closed, lowered_text=self.as_text(debug_info=True),
+                          title=f"lowered {self._name}")
+            bundle = view._repr_mimebundle_(include, exclude)
+        except Exception:  # noqa: BLE001 - rich display must never break printing
+            bundle = {}
+        if (include is None or "text/plain" in include) and not (
+                exclude and "text/plain" in exclude):
+            bundle["text/plain"] = self.as_text()
+        return bundle
 
 
 class Compiled:
@@ -84,6 +100,32 @@ class Compiled:
     @property
     def compile_time(self) -> float:
         return self._program.compile_time
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Notebook display: the IR view with optimized HLO and cost; text: the HLO."""
+        bundle = {}
+        lowered = getattr(self, "_lowered", None)
+        if lowered is not None:
+            try:
+                from cellax_notebook.views import IRView
+                try:
+                    cost = self.cost_analysis()
+                except Exception:  # noqa: BLE001
+                    cost = None
+                try:
+                    memory = self.memory_analysis()
+                except Exception:  # noqa: BLE001
+                    memory = None
+                view = IRView(lowered._closed, lowered_text=lowered.as_text(debug_info=True),
+                              optimized_hlo=self.as_text(), cost=cost, memory=memory,
+                              title=f"compiled {lowered._name}")
+                bundle = view._repr_mimebundle_(include, exclude)
+            except Exception:  # noqa: BLE001 - rich display must never break printing
+                bundle = {}
+        if (include is None or "text/plain" in include) and not (
+                exclude and "text/plain" in exclude):
+            bundle["text/plain"] = self.as_text()
+        return bundle
 
     def __call__(self, *args, **kwargs):
         flat, _ = tree_flatten((args, kwargs))

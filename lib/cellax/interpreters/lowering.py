@@ -264,6 +264,12 @@ def lower_function(module: ModuleBuilder, name: str, closed: ClosedJaxpr, public
 def lower_jaxpr_to_module(closed: ClosedJaxpr, name: str = "main",
                           donated: Sequence[bool] | None = None) -> str:
     """StableHLO text of a module whose `main` computes `closed`."""
+    # Dead code (e.g. a primal output nobody reads after differentiation) is not lowered;
+    # XLA would drop it too, but only after paying to parse and compile it.
+    from cellax.interpreters.partial_eval import dce_jaxpr
+    jaxpr, _ = dce_jaxpr(closed.jaxpr)
+    if len(jaxpr.eqns) != len(closed.jaxpr.eqns):
+        closed = ClosedJaxpr(jaxpr, closed.consts)
     module = ModuleBuilder(f"jit_{name}")
     module._used_names.add("main")
     arg_attrs = None

@@ -69,7 +69,10 @@ class Linearized:
 
 
 def linearize_flat(fun: Callable, primals: Sequence[Any],
-                   debug_info: DebugInfo | None = None) -> Linearized:
+                   debug_info: DebugInfo | None = None,
+                   num_main: Callable[[], int] | None = None) -> Linearized:
+    """Linearize `fun` at `primals`. With `num_main`, only the first num_main() outputs
+    are differentiated; the rest (auxiliary data) are returned as primal values only."""
     parent = core.current_trace()
     pe = PartialEvalTrace(parent, debug_info)
     in_avals = [jvp_mod.tangent_aval(core.get_aval(p)) for p in primals]
@@ -77,6 +80,8 @@ def linearize_flat(fun: Callable, primals: Sequence[Any],
     try:
         with set_current_trace(pe):
             primals_out, tangents_out = jvp_mod.jvp_flat(fun, primals, tangents_in)
+        if num_main is not None:
+            tangents_out = tangents_out[:num_main()]
         out_zero = [type(t) is jvp_mod.Zero for t in tangents_out]
         jaxpr, consts = pe.staging.to_jaxpr([t for t in tangents_out
                                              if type(t) is not jvp_mod.Zero])

@@ -553,3 +553,70 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
 
 
 _unused = (operator, Any, Sequence, Tracer)
+
+
+# ---------------------------------------------------------------------------------------
+# Collectives over named axes (inside vmap(..., axis_name=...))
+
+
+def _tree_collective(prim, x, axis_name, **params):
+    from cellax.tree_util import tree_flatten, tree_unflatten
+    names = tuple(axis_name) if isinstance(axis_name, (tuple, list)) else (axis_name,)
+    leaves, tree = tree_flatten(x)
+    leaves = [l if hasattr(l, "aval") else convert_element_type(
+        l, dtypes.dtype(l), dtypes.dtype_and_weak(l)[1]) for l in leaves]
+    return tree_unflatten(tree, prim.bind(*leaves, axes=names, **params))
+
+
+def psum(x, axis_name, *, axis_index_groups=None):
+    """Sum over the named vmap axis (every member gets the total)."""
+    from cellax.primitives.collectives import psum_p
+    return _tree_collective(psum_p, x, axis_name, axis_index_groups=axis_index_groups)
+
+
+def pmax(x, axis_name, *, axis_index_groups=None):
+    from cellax.primitives.collectives import pmax_p
+    return _tree_collective(pmax_p, x, axis_name, axis_index_groups=axis_index_groups)
+
+
+def pmin(x, axis_name, *, axis_index_groups=None):
+    from cellax.primitives.collectives import pmin_p
+    return _tree_collective(pmin_p, x, axis_name, axis_index_groups=axis_index_groups)
+
+
+def pmean(x, axis_name, *, axis_index_groups=None):
+    from cellax.interpreters.batching import axis_size
+    from cellax.tree_util import tree_map
+    names = tuple(axis_name) if isinstance(axis_name, (tuple, list)) else (axis_name,)
+    n = 1
+    for name in names:
+        n *= axis_size(name)
+    total = psum(x, axis_name, axis_index_groups=axis_index_groups)
+    return tree_map(lambda v: div(v, convert_element_type(n, get_aval(v).dtype)), total)
+
+
+def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
+    from cellax.interpreters.batching import axis_size
+    from cellax.primitives.collectives import all_gather_p
+    from cellax.tree_util import tree_map
+    names = tuple(axis_name) if isinstance(axis_name, (tuple, list)) else (axis_name,)
+    size = 1
+    for name in names:
+        size *= axis_size(name)
+
+    def gather(v):
+        nd = get_aval(v).ndim
+        ax = axis % (nd + (0 if tiled else 1)) if (nd or not tiled) else 0
+        return all_gather_p.bind(v, axes=names, all_gather_dimension=ax, axis_size=size,
+                                 tiled=tiled, axis_index_groups=axis_index_groups)
+    return tree_map(gather, x)
+
+
+def axis_index(axis_name):
+    from cellax.primitives.collectives import axis_index_p
+    return axis_index_p.bind(axis_name=axis_name)
+
+
+def axis_size(axis_name):
+    from cellax.interpreters.batching import axis_size as _size
+    return _size(axis_name)

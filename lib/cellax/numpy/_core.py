@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from cellax import core, dispatch, dtypes, lax
+from cellax import core, dtypes, lax
 from cellax.backend import ArrayImpl
 from cellax.core import Tracer, get_aval
 
@@ -111,11 +111,6 @@ def asarray(a, dtype=None, order=None, *, copy=None, device=None):
     return core.constant_array(value, aval, device)
 
 
-def _device_arg(device):
-    from cellax import backend
-    return device if device is not None else backend.default_device()
-
-
 def _nested_to_np(a):
     value = np.asarray(a)
     if value.dtype == object:
@@ -134,6 +129,10 @@ def _contains_traced(seq) -> bool:
 
 
 def array(object, dtype=None, copy=True, order="K", ndmin=0):  # noqa: A002
+    if order is not None and order != "K":
+        raise NotImplementedError("Only implemented for order='K'")
+    if object is None:
+        raise ValueError("None is not a valid value for jnp.array")
     out = asarray(object, dtype)
     if ndmin > ndim(out):
         out = lax.broadcast(out, (1,) * (ndmin - ndim(out)))
@@ -169,7 +168,11 @@ def ones_like(a, dtype=None, shape=None):
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
-    return lax.full_like(a, fill_value, dtype, shape)
+    if ndim(fill_value) == 0:
+        return lax.full_like(a, fill_value, dtype, shape)
+    shape = _shape(a) if shape is None else shape
+    dtype = dtypes.result_type(a) if dtype is None else dtype
+    return broadcast_to(asarray(fill_value, dtype=dtype), shape)
 
 
 def empty_like(a, dtype=None, shape=None):
@@ -356,26 +359,38 @@ def subtract_bool_check(x1, x2):
 
 def floor_divide(x1, x2, /):
     _check_arraylike("floor_divide", x1, x2)
-    x1, x2 = _rank_promote("floor_divide", *promote_dtypes(x1, x2))
+    x1, x2 = _rank_promote("floor_divide", *_promote_numeric(x1, x2))
     dt = dtypes.dtype_and_weak(x1)[0]
+    if dt.kind == "u":
+        return lax.div(x1, x2)
     if dtypes.is_integer(dt):
         q = lax.div(x1, x2)
-        r = lax.rem(x1, x2)
         zero = lax.convert_element_type(0, dt, True)
-        fix = lax.bitwise_and(lax.ne(r, zero),
-                              lax.ne(lax.lt(r, zero), lax.lt(x2, zero)))
-        return lax.select(fix, lax.sub(q, lax.convert_element_type(1, dt, True)), q)
-    return lax.floor(lax.div(x1, x2))
+        fix = lax.bitwise_and(lax.ne(lax.sign(x1), lax.sign(x2)), lax.ne(lax.rem(x1, x2), zero))
+        return _where(fix, lax.sub(q, lax.convert_element_type(1, dt, True)), q)
+    if dtypes.is_complex(dt):
+        raise TypeError("floor_divide does not support complex-valued inputs")
+    # As CPython's float_divmod (and JAX): exact at the quotient's integer boundaries.
+    mod = lax.rem(x1, x2)
+    zero = lax.convert_element_type(0, dt, True)
+    x1_corrected = _where(lax.eq(x2, zero), x1, lax.sub(x1, mod))
+    div = lax.div(x1_corrected, x2)
+    ind = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.sign(x2), lax.sign(mod)))
+    div = lax.select(*broadcast_arrays(ind, lax.sub(div, lax.convert_element_type(1, dt, True)),
+                                       div))
+    return lax.round(div)
 
 
 def remainder(x1, x2, /):
     _check_arraylike("remainder", x1, x2)
-    x1, x2 = _rank_promote("remainder", *promote_dtypes(x1, x2))
-    r = lax.rem(x1, x2)
-    dt = dtypes.dtype_and_weak(r)[0]
+    x1, x2 = _rank_promote("remainder", *_promote_numeric(x1, x2))
+    dt = dtypes.dtype_and_weak(x1)[0]
     zero = lax.convert_element_type(0, dt, True)
+    if dtypes.is_integer(dt):  # x % 0 is 0, as in JAX
+        x2 = _where(lax.eq(x2, zero), lax.full_like(x2, 1), x2)
+    r = lax.rem(x1, x2)
     fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(x2, zero)))
-    return lax.select(fix, lax.add(r, x2), r)
+    return lax.select(*broadcast_arrays(fix, lax.add(r, x2), r))
 
 
 mod = remainder
@@ -530,8 +545,8 @@ def clip(arr, min=None, max=None):  # noqa: A002
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
     if x is None and y is None:
-        raise NotImplementedError("the one-argument form of jnp.where (nonzero) is not "
-                                  "supported yet; use jnp.where(cond, x, y).")
+        from cellax.numpy._shape_ops import nonzero
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError(f"Either both or neither of the x and y arguments should be provided "
                          f"to jax.numpy.where, got {x} and {y}.")
@@ -760,104 +775,208 @@ def _keepdims(out, a, axes, keepdims):
     return lax.expand_dims(out, tuple(axes))  # broadcast_in_dim, as JAX stages it
 
 
+def _reduction_init_val(dt, init_val):
+    """The identity `init_val` as a NumPy scalar of `dt` (ints saturate at +-inf)."""
+    if dt == dtypes.bool_:
+        return np.array(init_val > 0, dt)
+    if np.isinf(init_val) and dtypes.is_integer(dt):
+        info = dtypes.iinfo(dt)
+        return np.array(info.min if init_val < 0 else info.max, dt)
+    return np.array(init_val, dt)
+
+
+def _promote_integer_dtype(dt):
+    if dt == dtypes.bool_ or (dt.kind == "i" and dt.itemsize < dtypes.default_int_dtype().itemsize):
+        return dtypes.default_int_dtype()
+    if dt.kind == "u" and dt.itemsize < dtypes.default_uint_dtype().itemsize:
+        return dtypes.default_uint_dtype()
+    return dt
+
+
 def _reduce(name, lax_fn, a, axis, dtype, keepdims, where, initial, bool_op=None,
-            promote_int=False):
+            promote_int=False, *, binop=None, init_val=0, has_identity=True,
+            upcast_f16=False, numeric=False):
+    """JAX's `_reduction`: optional `where` mask (masked-out entries become the identity)
+    and `initial` (combined with the result by `binop`)."""
     _check_arraylike(name, a)
     a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
     if where is not None:
-        raise NotImplementedError(f"jnp.{name}(where=...) is not supported yet")
+        _check_arraylike(name, where)
+    if initial is None and not has_identity and where is not None:
+        raise ValueError(f"reduction operation {name} does not have an identity, so to use a "
+                         f"where mask one has to specify 'initial'")
+    if numeric and get_aval(a).dtype == dtypes.bool_:
+        a = lax.convert_element_type(a, dtypes.default_int_dtype(), get_aval(a).weak_type)
     axes = _reduction_axes(a, axis)
+    if initial is None and not has_identity:
+        s = _shape(a)
+        if builtins.any(s[ax] == 0 for ax in axes):
+            raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                             f"identity")
     dt = get_aval(a).dtype
-    if get_aval(a).weak_type:  # reductions return strongly typed results, as in JAX
-        a = lax.convert_element_type(a, dt, False)
-    if dtype is not None:
-        a = lax.convert_element_type(a, dtypes.check_user_dtype(dtype, name))
-    elif promote_int and dt.kind in "bi" and dt.itemsize < dtypes.default_int_dtype().itemsize:
-        a = lax.convert_element_type(a, dtypes.default_int_dtype())
-    elif promote_int and dt.kind == "u" and dt.itemsize < dtypes.default_uint_dtype().itemsize:
-        a = lax.convert_element_type(a, dtypes.default_uint_dtype())
-    elif promote_int and dt == dtypes.bool_:
-        a = lax.convert_element_type(a, dtypes.default_int_dtype())
-    if bool_op is not None and get_aval(a).dtype == dtypes.bool_:
-        out = bool_op(a, axes)
+    if dtype is None:
+        result_dtype = _promote_integer_dtype(dt) if promote_int else dt
     else:
-        out = lax_fn(a, axes)
+        result_dtype = dtypes.check_user_dtype(dtype, name)
+    comp = result_dtype
+    if upcast_f16 and comp in (dtypes.float16, dtypes.bfloat16):
+        comp = dtypes.float32
+    a = lax.convert_element_type(a, comp)  # reductions give strongly typed results
+    use_bool = bool_op is not None and comp == dtypes.bool_
+    fn = bool_op if use_bool else lax_fn
+    if where is not None:
+        a = _where(where, a, _reduction_init_val(comp, init_val))
+    out = fn(a, axes)
     if initial is not None:
-        raise NotImplementedError(f"jnp.{name}(initial=...) is not supported yet")
-    return _keepdims(out, a, axes, keepdims)
+        init = lax.convert_element_type(initial, comp)
+        if np.shape(init) != () and _shape(init) != ():
+            raise ValueError(f"initial value must be a scalar. Got array of shape "
+                             f"{_shape(init)}")
+        op = binop[1] if use_bool else binop[0]
+        out = op(init, out)
+    out = _keepdims(out, a, axes, keepdims)
+    return lax.convert_element_type(out, result_dtype)
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,  # noqa: A001
         promote_integers=True):
     return _reduce("sum", lax.reduce_sum, a, axis, dtype, keepdims, where, initial,
-                   promote_int=promote_integers)
+                   lax.reduce_or, promote_int=promote_integers, binop=(lax.add, lax.bitwise_or),
+                   init_val=0, upcast_f16=dtype is None, numeric=True)
 
 
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
          promote_integers=True):
     return _reduce("prod", lax.reduce_prod, a, axis, dtype, keepdims, where, initial,
-                   promote_int=promote_integers)
+                   lax.reduce_and, promote_int=promote_integers,
+                   binop=(lax.mul, lax.bitwise_and), init_val=1, upcast_f16=dtype is None,
+                   numeric=True)
 
 
 def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
-    _check_empty_reduction("max", a, axis)
     return _reduce("max", lax.reduce_max, a, axis, None, keepdims, where, initial,
-                   bool_op=lax.reduce_or)
+                   bool_op=lax.reduce_or, binop=(lax.max, lax.bitwise_or), init_val=-np.inf,
+                   has_identity=False)
 
 
 def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
-    _check_empty_reduction("min", a, axis)
     return _reduce("min", lax.reduce_min, a, axis, None, keepdims, where, initial,
-                   bool_op=lax.reduce_and)
+                   bool_op=lax.reduce_and, binop=(lax.min, lax.bitwise_and), init_val=np.inf,
+                   has_identity=False)
 
 
 amax, amin = max, min
 
 
-def _check_empty_reduction(name, a, axis):
-    s = _shape(a)
-    axes = _reduction_axes(a, axis)
-    if builtins.any(s[ax] == 0 for ax in axes):
-        raise ValueError(f"zero-size array to reduction operation {name} which has no "
-                         f"identity")
+def _cast_to_bool(a):
+    a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
+    if dtypes.is_complex(get_aval(a).dtype):
+        a = lax.real(a)
+    return _as_bool(a)
 
 
 def all(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
-    return _reduce("all", lax.reduce_and, _as_bool(asarray(a)), axis, None, keepdims, where,
-                   None)
+    _check_arraylike("all", a)
+    return _reduce("all", lax.reduce_and, _cast_to_bool(a), axis, None, keepdims, where,
+                   None, init_val=True)
 
 
 def any(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
-    return _reduce("any", lax.reduce_or, _as_bool(asarray(a)), axis, None, keepdims, where,
-                   None)
+    _check_arraylike("any", a)
+    return _reduce("any", lax.reduce_or, _cast_to_bool(a), axis, None, keepdims, where,
+                   None, init_val=False)
+
+
+def _upcast_f16(dt):
+    return dtypes.float32 if dt in (dtypes.float16, dtypes.bfloat16) else dt
+
+
+def _to_inexact_dtype(dt):
+    if dtypes.is_inexact(dt):
+        return dt
+    return dtypes.promote_types([(dt, False), (dtypes.default_float_dtype(), False)])[0]
+
+
+def _count(a, axis, keepdims, where, dt):
+    if where is None:
+        n = int(np.prod([_shape(a)[ax] for ax in _reduction_axes(a, axis)]))
+        return lax.convert_element_type(n, dt)
+    return sum(broadcast_to(where, _shape(a)), axis, dtype=dt, keepdims=keepdims)
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     _check_arraylike("mean", a)
     a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
-    axes = _reduction_axes(a, axis)
-    n = int(np.prod([_shape(a)[ax] for ax in axes]))
-    dt = dtypes.check_user_dtype(dtype) if dtype is not None else (
-        get_aval(a).dtype if dtypes.is_inexact(get_aval(a).dtype)
-        else dtypes.default_float_dtype())
-    total = sum(a, axis, dtype=dt, keepdims=keepdims, where=where)
-    return lax.div(total, lax.convert_element_type(n, dt))
+    if dtype is None:
+        result_dtype = _to_inexact_dtype(get_aval(a).dtype)
+    else:
+        result_dtype = dtypes.check_user_dtype(dtype, "mean")
+    comp = _upcast_f16(result_dtype) if dtype is None else result_dtype
+    normalizer = _count(a, axis, keepdims, where, comp)
+    total = sum(a, axis, dtype=comp, keepdims=keepdims, where=where)
+    return lax.convert_element_type(lax.div(total, normalizer), result_dtype)
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None):
-    a = asarray(a)
-    m = mean(a, axis, dtype, keepdims=True)
-    centered = subtract(a, m)
-    axes = _reduction_axes(a, axis)
-    n = int(np.prod([_shape(a)[ax] for ax in axes]))
-    sq = multiply(centered, conj(centered)) if dtypes.is_complex(get_aval(a).dtype) else \
-        square(centered)
-    s = sum(real(sq), axis, keepdims=keepdims)
-    return divide(s, builtins.max(n - ddof, 0))
+def _var_promote_types(a_dtype, dtype):
+    if dtype is not None:
+        if not dtypes.is_complex(dtype) and dtypes.is_complex(a_dtype):
+            raise ValueError("jax.numpy.var does not yet support real dtype parameters when "
+                             "computing the variance of an array of complex values. The "
+                             "semantics of numpy.var seem unclear in this case. Please comment "
+                             "on https://github.com/jax-ml/jax/issues/2283 if this behavior is "
+                             "important to you.")
+        comp = dtype
+    elif not dtypes.is_inexact(a_dtype):
+        dtype = comp = _to_inexact_dtype(a_dtype)
+    else:
+        dtype = np.zeros((), a_dtype).real.dtype
+        comp = a_dtype
+    return _upcast_f16(comp), np.dtype(dtype)
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None):
-    return sqrt(var(a, axis, dtype, ddof=ddof, keepdims=keepdims))
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        mean=None, correction=None):
+    if correction is None:
+        correction = ddof
+    elif not isinstance(ddof, int) or ddof != 0:
+        raise ValueError("ddof and correction can't be provided simultaneously.")
+    _check_arraylike("var", a)
+    a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
+    if dtype is not None:
+        dtype = dtypes.check_user_dtype(dtype, "var")
+    comp, dtype = _var_promote_types(get_aval(a).dtype, dtype)
+    a = lax.convert_element_type(a, comp)
+    a_mean = (_mean_fn(a, axis, dtype=comp, keepdims=True, where=where) if mean is None
+              else astype(mean, comp))
+    centered = lax.sub(*_rank_promote("sub", a, a_mean))
+    if dtypes.is_complex(comp):
+        centered = lax.real(lax.mul(centered, lax.conj(centered)))
+        comp = get_aval(centered).dtype
+    else:
+        centered = lax.square(centered)
+    normalizer = _count(a, axis, keepdims, where, comp)
+    normalizer = lax.sub(normalizer, lax.convert_element_type(correction, comp))
+    result = sum(centered, axis, dtype=comp, keepdims=keepdims, where=where)
+    result = lax.convert_element_type(lax.div(result, normalizer), dtype)
+    return _where(lax.gt(normalizer, lax.convert_element_type(0, comp)), result, np.nan)
+
+
+_mean_fn = mean
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        mean=None, correction=None):
+    if correction is None:
+        correction = ddof
+    elif not isinstance(ddof, int) or ddof != 0:
+        raise ValueError("ddof and correction can't be provided simultaneously.")
+    _check_arraylike("std", a)
+    if dtype is not None:
+        dtype = dtypes.check_user_dtype(dtype, "std")
+        if not dtypes.is_inexact(dtype):
+            raise ValueError(f"dtype argument to jnp.std must be inexact; got {dtype}")
+    return lax.sqrt(var(a, axis=axis, dtype=dtype, correction=correction, keepdims=keepdims,
+                        where=where, mean=mean))
 
 
 def argmax(a, axis=None, out=None, keepdims=False):

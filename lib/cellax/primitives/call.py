@@ -91,20 +91,24 @@ def _with_jaxpr(params, jaxpr: ClosedJaxpr, name: str | None = None) -> dict:
     return new
 
 
-def _jit_jvp(primals, tangents, **params):
-    closed = params["jaxpr"]
-    nonzeros = tuple(type(t) is not _jvp.Zero for t in tangents)
-    jvp_closed, out_nz = jvp_jaxpr(closed, nonzeros)
-    outs = jit_p.bind(*primals, *[t for t in tangents if type(t) is not _jvp.Zero],
-                      **_with_jaxpr(params, jvp_closed))
-    n = len(closed.out_avals)
-    it = iter(outs[n:])
-    tangent_out = [next(it) if nz else _jvp.Zero(_jvp.tangent_aval(a))
-                   for a, nz in zip(closed.out_avals, out_nz)]
-    return list(outs[:n]), tangent_out
+def call_jvp_rule(prim, new_params):
+    """JVP of a call primitive: the same primitive over the jvp'd jaxpr.
+    `new_params(params, jaxpr)` gives the new equation's params."""
+    def rule(primals, tangents, **params):
+        closed = params["jaxpr"]
+        nonzeros = tuple(type(t) is not _jvp.Zero for t in tangents)
+        jvp_closed, out_nz = jvp_jaxpr(closed, nonzeros)
+        outs = prim.bind(*primals, *[t for t in tangents if type(t) is not _jvp.Zero],
+                         **new_params(params, jvp_closed))
+        n = len(closed.out_avals)
+        it = iter(outs[n:])
+        tangent_out = [next(it) if nz else _jvp.Zero(_jvp.tangent_aval(a))
+                       for a, nz in zip(closed.out_avals, out_nz)]
+        return list(outs[:n]), tangent_out
+    return rule
 
 
-core.jvp_rules[jit_p] = _jit_jvp
+core.jvp_rules[jit_p] = call_jvp_rule(jit_p, _with_jaxpr)
 
 
 def _jit_partial_eval(trace, args, params):
@@ -179,19 +183,22 @@ def transpose_jaxpr(closed: ClosedJaxpr, undefined: tuple[bool, ...],
     return out
 
 
-def _jit_transpose(cts, *args, **params):
-    closed = params["jaxpr"]
-    undefined = tuple(_tr.is_undefined_primal(a) for a in args)
-    ct_nonzero = tuple(type(c) is not _jvp.Zero for c in cts)
-    trans = transpose_jaxpr(closed, undefined, ct_nonzero)
-    outs = jit_p.bind(*[a for a, u in zip(args, undefined) if not u],
-                      *[c for c in cts if type(c) is not _jvp.Zero],
-                      **_with_jaxpr(params, trans))
-    it = iter(outs)
-    return [next(it) if u else None for u in undefined]
+def call_transpose_rule(prim, new_params):
+    """Transpose of a call primitive: the same primitive over the transposed jaxpr."""
+    def rule(cts, *args, **params):
+        closed = params["jaxpr"]
+        undefined = tuple(_tr.is_undefined_primal(a) for a in args)
+        ct_nonzero = tuple(type(c) is not _jvp.Zero for c in cts)
+        trans = transpose_jaxpr(closed, undefined, ct_nonzero)
+        outs = prim.bind(*[a for a, u in zip(args, undefined) if not u],
+                         *[c for c in cts if type(c) is not _jvp.Zero],
+                         **new_params(params, trans))
+        it = iter(outs)
+        return [next(it) if u else None for u in undefined]
+    return rule
 
 
-core.transpose_rules[jit_p] = _jit_transpose
+core.transpose_rules[jit_p] = call_transpose_rule(jit_p, _with_jaxpr)
 
 
 def clear_autodiff_caches() -> None:
@@ -225,19 +232,7 @@ remat_p.def_abstract_eval(_remat_abstract_eval)
 core.lowering_rules[remat_p] = _remat_lower
 
 
-def _remat_jvp(primals, tangents, **params):
-    closed = params["jaxpr"]
-    nonzeros = tuple(type(t) is not _jvp.Zero for t in tangents)
-    jvp_closed, out_nz = jvp_jaxpr(closed, nonzeros)
-    outs = remat_p.bind(*primals, *[t for t in tangents if type(t) is not _jvp.Zero],
-                        **dict(params, jaxpr=jvp_closed))
-    n = len(closed.out_avals)
-    it = iter(outs[n:])
-    return list(outs[:n]), [next(it) if nz else _jvp.Zero(_jvp.tangent_aval(a))
-                            for a, nz in zip(closed.out_avals, out_nz)]
-
-
-core.jvp_rules[remat_p] = _remat_jvp
+core.jvp_rules[remat_p] = call_jvp_rule(remat_p, lambda params, j: dict(params, jaxpr=j))
 
 
 def _remat_split(closed: ClosedJaxpr, unknowns):
@@ -286,16 +281,44 @@ def _remat_partial_eval_jaxpr(eqn, ins_unknown):
 _pe.partial_eval_jaxpr_rules[remat_p] = _remat_partial_eval_jaxpr
 
 
-def _remat_transpose(cts, *args, **params):
-    closed = params["jaxpr"]
-    undefined = tuple(_tr.is_undefined_primal(a) for a in args)
-    ct_nonzero = tuple(type(c) is not _jvp.Zero for c in cts)
-    trans = transpose_jaxpr(closed, undefined, ct_nonzero)
-    outs = remat_p.bind(*[a for a, u in zip(args, undefined) if not u],
-                        *[c for c in cts if type(c) is not _jvp.Zero],
-                        **dict(params, jaxpr=trans, differentiated=True))
-    it = iter(outs)
-    return [next(it) if u else None for u in undefined]
+core.transpose_rules[remat_p] = call_transpose_rule(
+    remat_p, lambda params, j: dict(params, jaxpr=j, differentiated=True))
 
 
-core.transpose_rules[remat_p] = _remat_transpose
+# ---------------------------------------------------------------------------------------
+# Batching rules for call primitives: batch the inner jaxpr (batched inputs first-axis).
+
+from cellax.interpreters import batching as _batching  # noqa: E402
+
+_batch_cache: dict = {}
+
+
+def batched_call_jaxpr(closed: ClosedJaxpr, in_batched: tuple[bool, ...], size: int,
+                       axis_name=None):
+    key = (id(closed.jaxpr), in_batched, size, axis_name)
+    hit = _batch_cache.get(key)
+    if hit is not None and hit[0] is closed.jaxpr:
+        return hit[1], hit[2]
+    out, out_batched = _batching.batch_jaxpr(closed, in_batched, size, axis_name)
+    _batch_cache[key] = (closed.jaxpr, out, out_batched)
+    return out, out_batched
+
+
+def _call_batch_rule(prim):
+    prim.batch_rule_takes_axis_name = True
+
+    def rule(size, vals, dims, *, axis_name=None, **params):
+        closed = params["jaxpr"]
+        in_batched = tuple(d is not None for d in dims)
+        vals = [_batching.moveaxis(v, d, 0) if d is not None else v for v, d in zip(vals, dims)]
+        new, out_batched = batched_call_jaxpr(closed, in_batched, size, axis_name)
+        new_params = dict(params, jaxpr=new)
+        if "donated_invars" in params:
+            new_params["donated_invars"] = (False,) * len(vals)
+        outs = prim.bind(*vals, **new_params)
+        return outs, [0 if b else None for b in out_batched]
+    return rule
+
+
+core.batching_rules[jit_p] = _call_batch_rule(jit_p)
+core.batching_rules[remat_p] = _call_batch_rule(remat_p)

@@ -140,3 +140,37 @@ def _dot_jvp_rhs(t, lhs, rhs, **params):
 
 defjvp(dot_general_p, _dot_jvp_lhs, _dot_jvp_rhs)
 core.transpose_rules[dot_general_p] = _dot_general_transpose
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rule: a batch dim on both sides becomes a dot_general batch dimension; on one
+# side it is a free dimension of that side.
+
+def _dot_general_batch(size, vals, dims, *, dimension_numbers, **params):
+    from cellax.lax.lax import _DimNums
+    (lhs, rhs), (ld, rd) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+
+    def shift(ds, bd):
+        return [x + (x >= bd) for x in ds]
+
+    if ld is not None and rd is not None:
+        new = ((shift(lc, ld), shift(rc, rd)), ([ld, *shift(lb, ld)], [rd, *shift(rb, rd)]))
+        out = dot_general_p.bind(lhs, rhs, dimension_numbers=_DimNums(new), **params)
+        return out, 0
+    if ld is not None:
+        new = ((shift(lc, ld), list(rc)), (shift(lb, ld), list(rb)))
+        lhs_nd = core.get_aval(lhs).ndim
+        free = [i for i in range(lhs_nd) if i not in new[0][0] and i not in new[1][0]]
+        out = dot_general_p.bind(lhs, rhs, dimension_numbers=_DimNums(new), **params)
+        return out, len(lb) + free.index(ld)
+    new = ((list(lc), shift(rc, rd)), (list(lb), shift(rb, rd)))
+    lhs_nd = core.get_aval(lhs).ndim
+    rhs_nd = core.get_aval(rhs).ndim
+    lhs_free = lhs_nd - len(lc) - len(lb)
+    free = [i for i in range(rhs_nd) if i not in new[0][1] and i not in new[1][1]]
+    out = dot_general_p.bind(lhs, rhs, dimension_numbers=_DimNums(new), **params)
+    return out, len(lb) + lhs_free + free.index(rd)
+
+
+core.batching_rules[dot_general_p] = _dot_general_batch

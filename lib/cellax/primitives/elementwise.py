@@ -808,3 +808,80 @@ core.jvp_rules[clamp_p] = _clamp_jvp
 stop_gradient_p = _standard(Primitive("stop_gradient"), unary_abstract_eval("stop_gradient", ANY),
                             lambda ctx, x: x)
 def_nondifferentiable(stop_gradient_p)
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules (vmap). Elementwise ops keep the batch dim where it is, aligning
+# operands only when their batch dims or ranks differ.
+
+from cellax.interpreters import batching as _batching  # noqa: E402
+
+for _p in list(core.lowering_rules):
+    if _p.name in {
+            "neg", "sign", "floor", "ceil", "is_finite", "exp", "exp2", "log", "log1p",
+            "expm1", "tanh", "logistic", "sin", "cos", "tan", "asin", "acos", "atan", "sinh",
+            "cosh", "asinh", "acosh", "atanh", "sqrt", "rsqrt", "cbrt", "erf", "erfc",
+            "erf_inv", "lgamma", "digamma", "not", "population_count", "clz", "imag", "real",
+            "conj", "square", "abs", "round", "integer_pow", "convert_element_type",
+            "stop_gradient"}:
+        core.batching_rules[_p] = _batching.vectorized_rule(_p)
+    elif _p.name in {
+            "add", "sub", "mul", "div", "rem", "pow", "max", "min", "atan2", "nextafter",
+            "and", "or", "xor", "shift_left", "shift_right_arithmetic",
+            "shift_right_logical", "complex", "eq", "ne", "lt", "le", "gt", "ge", "add_any",
+            "polygamma"}:
+        core.batching_rules[_p] = _batching.broadcasting_rule(_p)
+
+
+def _bitcast_batch(size, vals, dims, *, new_dtype):
+    (x,), (d,) = vals, dims
+    return bitcast_convert_type_p.bind(x, new_dtype=new_dtype), d
+
+
+core.batching_rules[bitcast_convert_type_p] = _bitcast_batch
+
+
+def _full_batched(size, vals, dims):
+    """All operands broadcast to the full batched shape with the batch dim first."""
+    shape = None
+    for v, d in zip(vals, dims):
+        aval = core.get_aval(v)
+        logical = aval.shape if d is None else aval.shape[:d] + aval.shape[d + 1:]
+        if shape is None or len(logical) > len(shape):
+            shape = logical
+    out = []
+    from cellax.primitives.shape import broadcast_in_dim_p
+    for v, d in zip(vals, dims):
+        v = _batching.bdim_at_front(v, d, size)
+        aval = core.get_aval(v)
+        if aval.shape[1:] != shape:
+            v = broadcast_in_dim_p.bind(v, shape=(size, *shape),
+                                        broadcast_dimensions=(0,) if aval.ndim == 1 else
+                                        tuple(range(aval.ndim)), sharding=None)
+        out.append(v)
+    return out
+
+
+def _select_n_batch(size, vals, dims):
+    which, *cases = vals
+    wd, *cds = dims
+    if wd is None and all(d == cds[0] for d in cds) and cds[0] is not None:
+        # An unbatched predicate over cases batched alike.
+        if core.get_aval(which).shape == ():
+            return select_n_p.bind(which, *cases), cds[0]
+    return select_n_p.bind(*_full_batched(size, vals, dims)), 0
+
+
+core.batching_rules[select_n_p] = _select_n_batch
+
+
+def _clamp_batch(size, vals, dims):
+    lo, x, hi = vals
+    ld, xd, hd = dims
+    if ld is None and hd is None and not core.get_aval(lo).shape and not core.get_aval(
+            hi).shape:
+        return clamp_p.bind(lo, x, hi), xd
+    return clamp_p.bind(*_full_batched(size, vals, dims)), 0
+
+
+core.batching_rules[clamp_p] = _clamp_batch

@@ -568,7 +568,8 @@ def default_fill_value(dtype: np.dtype):
 # are built from gathers, scatter-adds and selects, so reverse mode only ever needs the
 # gather / scatter-add pair (plus scatter and scatter-mul when they stay linear).
 
-from cellax.interpreters.jvp import Zero, instantiate, tangent_aval  # noqa: E402
+from cellax.interpreters.jvp import (  # noqa: E402
+    Zero, add_tangents, instantiate, tangent_aval)
 from cellax.interpreters.transpose import is_undefined_primal  # noqa: E402
 
 
@@ -603,17 +604,15 @@ def _scatter_slice_sizes(dn: ScatterDimensionNumbers, operand_ndim: int,
     return tuple(sizes)
 
 
-def _gather_updates(x, indices, dn: ScatterDimensionNumbers, updates_shape, mode, *,
-                    unique_indices=False, indices_are_sorted=False):
+def _gather_updates(x, indices, dn: ScatterDimensionNumbers, updates_shape, mode):
     """For each update element of a scatter with `dn`, the element of `x` it lands on.
 
-    Windows that the scatter would drop read as zero (CLIP scatters clamp, so does this)."""
-    if mode != GatherScatterMode.CLIP:
-        mode = GatherScatterMode.FILL_OR_DROP
+    `mode` is the gather's, as JAX's rules pick it; FILL_OR_DROP fills with zero (a
+    dropped update gets a zero cotangent)."""
     return gather_p.bind(
         x, indices, dimension_numbers=_gather_dnums_for(dn),
         slice_sizes=_scatter_slice_sizes(dn, core.get_aval(x).ndim, updates_shape),
-        unique_indices=bool(unique_indices), indices_are_sorted=bool(indices_are_sorted),
+        unique_indices=False, indices_are_sorted=False,
         mode=mode, fill_value=0 if mode == GatherScatterMode.FILL_OR_DROP else None)
 
 
@@ -702,8 +701,7 @@ def _scatter_addsub_transpose(prim):
         updates_ct = None
         if is_undefined_primal(updates):
             updates_ct = _gather_updates(ct, indices, dimension_numbers, updates.aval.shape,
-                                         mode, unique_indices=unique_indices,
-                                         indices_are_sorted=indices_are_sorted)
+                                         mode)
             if prim is scatter_sub_p:
                 updates_ct = lax.neg(updates_ct)
         return [operand_ct, None, updates_ct]
@@ -737,7 +735,7 @@ def _scatter_mul_jvp(primals, tangents, **params):
                                  indices_are_sorted=params["indices_are_sorted"],
                                  unique_indices=True, mode=params["mode"])
         t_updates = lax.mul(operand, spread)
-        t = t_updates if type(t) is Zero else lax.add(t, t_updates)
+        t = add_tangents(t, t_updates)
     return out, t
 
 
@@ -759,8 +757,7 @@ def _scatter_mul_transpose(ct, operand, indices, updates, *, update_jaxpr, updat
         if not unique_indices:
             raise NotImplementedError(_SCATTER_MUL_UNIQUE)
         updates_ct = _gather_updates(lax.mul(ct, operand), indices, dimension_numbers,
-                                     updates.aval.shape, mode, unique_indices=True,
-                                     indices_are_sorted=indices_are_sorted)
+                                     updates.aval.shape, mode)
     return [operand_ct, None, updates_ct]
 
 
@@ -792,35 +789,41 @@ def _scatter_jvp(primals, tangents, *, update_jaxpr, update_consts, dimension_nu
                 scatter_p.bind(g_operand, indices, g_updates, **params))
 
     # Colliding updates: which one lands is up to the backend. Scatter a distinct id per
-    # update window (0 marks "not written"), read the winning id back at every update,
-    # and keep only the operand elements nobody wrote and the updates that won. Both the
-    # primal and the tangent are then scatter-adds of masked values, so they agree on
-    # the winner and reverse mode only needs scatter-add's transpose.
+    # update window (0 marks "not written") and read back, at every update, the id that
+    # landed there; keep only the operand elements nobody wrote and the updates that
+    # landed. Both the primal and the tangent are then scatter-adds of masked values, so
+    # they agree on the winner and reverse mode only needs scatter-add's transpose. The
+    # read-back gather clamps its indices: an update that a scatter dropped reads some
+    # other id (or 0), never its own. Equations are staged in JAX's order.
     dn = dimension_numbers
     oaval, uaval = core.get_aval(operand), core.get_aval(updates)
-    num_ids = int(np.prod([s for i, s in enumerate(uaval.shape)
-                           if i not in dn.update_window_dims], dtype=np.int64))
+    ids_shape = tuple(1 if d in dn.update_window_dims else n
+                      for d, n in enumerate(uaval.shape))
+    num_ids = int(np.prod(ids_shape, dtype=np.int64))
     id_dtype = np.dtype(np.uint32) if num_ids < np.iinfo(np.uint32).max \
         else np.dtype(np.uint64)
-    scatter_dims = tuple(i for i in range(uaval.ndim) if i not in dn.update_window_dims)
-    ids = lax.add(lax.iota(id_dtype, num_ids), np.ones((), id_dtype)[()])
-    ids = lax.broadcast_in_dim(lax.reshape(ids, tuple(uaval.shape[i] for i in scatter_dims)),
-                               uaval.shape, scatter_dims)
-    written = lax.scatter(_zeros(oaval.shape, id_dtype), indices, ids, dn,
-                          indices_are_sorted=indices_are_sorted, unique_indices=False,
-                          mode=mode)
-    winners = _gather_updates(written, indices, dn, uaval.shape, mode,
-                              indices_are_sorted=indices_are_sorted)
-    kept = lax.eq(written, _zeros(oaval.shape, id_dtype))
-    won = lax.eq(ids, winners)
+    update_ids = lax.add(lax.reshape(lax.iota(id_dtype, num_ids), ids_shape),
+                         lax.full(uaval.shape, 1, id_dtype))
+    written = lax.scatter(lax.full(oaval.shape, 0, id_dtype), indices, update_ids, dn,
+                          indices_are_sorted=indices_are_sorted,
+                          unique_indices=unique_indices, mode=mode)
+    landed = _gather_updates(written, indices, dn, uaval.shape,
+                             GatherScatterMode.PROMISE_IN_BOUNDS)
 
-    def combine(x, u):
-        x = lax.select(kept, x, _zeros(oaval.shape, oaval.dtype))
-        u = lax.select(won, u, _zeros(uaval.shape, uaval.dtype))
+    def keep_unwritten(x):
+        return lax.select(lax.eq(written, _zeros(oaval.shape, id_dtype)), x,
+                          _zeros(oaval.shape, oaval.dtype))
+
+    def keep_landed(u):
+        return lax.select(lax.eq(update_ids, landed), u, _zeros(uaval.shape, uaval.dtype))
+
+    def scatter_add(x, u):
         return lax.scatter_add(x, indices, u, dn, indices_are_sorted=indices_are_sorted,
-                               unique_indices=False, mode=mode)
+                               unique_indices=unique_indices, mode=mode)
 
-    return combine(operand, updates), combine(g_operand, g_updates)
+    operand, updates = keep_unwritten(operand), keep_landed(updates)
+    g_operand, g_updates = keep_unwritten(g_operand), keep_landed(g_updates)
+    return scatter_add(operand, updates), scatter_add(g_operand, g_updates)
 
 
 def _scatter_transpose(ct, operand, indices, updates, *, update_jaxpr, update_consts,
@@ -842,9 +845,7 @@ def _scatter_transpose(ct, operand, indices, updates, *, update_jaxpr, update_co
                                  dimension_numbers, indices_are_sorted=indices_are_sorted,
                                  unique_indices=True, mode=mode)
     if is_undefined_primal(updates):
-        updates_ct = _gather_updates(ct, indices, dimension_numbers, updates_shape, mode,
-                                     unique_indices=True,
-                                     indices_are_sorted=indices_are_sorted)
+        updates_ct = _gather_updates(ct, indices, dimension_numbers, updates_shape, mode)
     return [operand_ct, None, updates_ct]
 
 
@@ -856,6 +857,13 @@ core.transpose_rules[scatter_p] = _scatter_transpose
 
 
 def _scatter_extremum_jvp(prim):
+    # At a location hit by the scatter, the output tangent is the mean of the tangents
+    # of every contender (updates and the operand element) equal to the result. Written
+    # as g_operand plus a scatter-add of per-update corrections: each of the n_refs
+    # updates hitting a location removes 1/n_refs of the operand's tangent there and
+    # adds back the operand's share if it survives, and adds its own share if it won.
+    # Equations are staged in JAX's order; the gathers clamp, and whatever a dropped
+    # update computes is dropped again by the final scatter-add.
     def rule(primals, tangents, **params):
         from cellax import lax
         operand, indices, updates = primals
@@ -864,43 +872,144 @@ def _scatter_extremum_jvp(prim):
         if type(g_operand) is Zero and type(g_updates) is Zero:
             return out, _scatter_tangent_zero(out)
         g_operand, g_updates = instantiate(g_operand), instantiate(g_updates)
-        dn, mode = params["dimension_numbers"], params["mode"]
-        sorted_ = params["indices_are_sorted"]
+        dn = params["dimension_numbers"]
         oaval, uaval = core.get_aval(operand), core.get_aval(updates)
         dt = oaval.dtype
 
         def at_updates(x):
-            return _gather_updates(x, indices, dn, uaval.shape, mode,
-                                   indices_are_sorted=sorted_)
+            return _gather_updates(x, indices, dn, uaval.shape,
+                                   GatherScatterMode.PROMISE_IN_BOUNDS)
 
-        def count(mask):
-            # For every update element: how many update elements of `mask` land on its
-            # location.
-            ones = lax.select(mask, _ones(uaval.shape, dt), _zeros(uaval.shape, dt))
-            return at_updates(lax.scatter_add(_zeros(oaval.shape, dt), indices, ones, dn,
-                                              indices_are_sorted=sorted_, mode=mode))
+        def hits(make_u):
+            # For every update: the sum of `make_u()` over the updates landing where it
+            # lands.
+            zeros = _zeros(oaval.shape, dt)
+            return at_updates(lax.scatter_add(zeros, indices, make_u(), dn))
 
-        result = at_updates(out)
-        won = lax.eq(updates, result)            # this update attains the extremum
-        kept = lax.eq(at_updates(operand), result)  # so does the operand element
-        n_won = count(won)
-        one = _ones(uaval.shape, dt)
-        # Dropped (out-of-bounds) updates read back a count of 0; keep the division finite.
-        n_refs = lax.max(count(lax.full(uaval.shape, True, np.bool_)), one)
-        contenders = lax.add(n_won, lax.select(kept, one, _zeros(uaval.shape, dt)))
-        share = lax.div(one, lax.max(contenders, one))
+        before, after = at_updates(operand), at_updates(out)
+        won = lax.eq(updates, after)
+        kept = lax.eq(before, after)
+        n_won = hits(lambda: lax.select(won, _ones(uaval.shape, dt),
+                                        _zeros(uaval.shape, dt)))
+        n_refs = hits(lambda: _ones(uaval.shape, dt))
+        share = lax.select(kept, lax.div(1.0, lax.add(n_won, 1.0)), lax.div(1.0, n_won))
         update_coef = lax.select(won, share, _zeros(uaval.shape, dt))
-        # The operand's tangent is removed at every hit location (spread over the
-        # n_refs updates that hit it) and added back with its share if it survives.
-        operand_coef = lax.div(
-            lax.sub(lax.select(kept, share, _zeros(uaval.shape, dt)), one), n_refs)
+        operand_share = lax.select(kept, lax.div(1.0, lax.add(n_won, 1.0)),
+                                   _zeros(uaval.shape, dt))
+        operand_coef = lax.div(lax.add(-1.0, operand_share), n_refs)
         delta = lax.add(lax.mul(at_updates(g_operand), operand_coef),
                         lax.mul(g_updates, update_coef))
-        t = lax.scatter_add(g_operand, indices, delta, dn, indices_are_sorted=sorted_,
-                            unique_indices=params["unique_indices"], mode=mode)
+        t = lax.scatter_add(g_operand, indices, delta, dn,
+                            indices_are_sorted=params["indices_are_sorted"],
+                            unique_indices=params["unique_indices"], mode=params["mode"])
         return out, t
     return rule
 
 
 core.jvp_rules[scatter_min_p] = _scatter_extremum_jvp(scatter_min_p)
 core.jvp_rules[scatter_max_p] = _scatter_extremum_jvp(scatter_max_p)
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules. The vmapped dimension is folded into the gather / scatter itself (no
+# loops), moved to the front of every argument that carries it:
+#   gather, operand alone batched: one more offset (window) dimension of full size;
+#   gather, indices alone batched: one more batch dimension of the indices;
+#   gather, both batched: a pair of operand / start-indices batching dimensions.
+# A scatter writes into its operand, so operand and updates always carry the batch
+# dimension (broadcast when unbatched): with unbatched indices it is a full-size window
+# dimension of the updates, with batched indices a batching dimension of all three.
+
+from cellax.interpreters import batching as _batching  # noqa: E402
+
+
+def _shifted(dims, by: int = 1) -> tuple[int, ...]:
+    # NumPy integers, as JAX's rules make them: equations then print as JAX prints them
+    # (`offset_dims=(0, np.int64(2))`); they hash and compare like ints.
+    return tuple(np.add(by, tuple(dims), dtype=np.int64)) if len(dims) else ()
+
+
+def _gather_batch(size, vals, dims, *, dimension_numbers, slice_sizes, unique_indices,
+                  indices_are_sorted, mode, fill_value):
+    operand, indices = vals
+    operand_bdim, indices_bdim = dims
+    dn = dimension_numbers
+    if indices_bdim is None:
+        # Every example reads the same windows: read them across the whole batch at once.
+        operand = _batching.moveaxis(operand, operand_bdim, 0)
+        dn = GatherDimensionNumbers(
+            offset_dims=(0, *_shifted(dn.offset_dims)),
+            collapsed_slice_dims=_shifted(dn.collapsed_slice_dims),
+            start_index_map=_shifted(dn.start_index_map),
+            operand_batching_dims=_shifted(dn.operand_batching_dims),
+            start_indices_batching_dims=tuple(dn.start_indices_batching_dims))
+        slice_sizes = (size, *slice_sizes)
+    elif operand_bdim is None:
+        indices = _batching.moveaxis(indices, indices_bdim, 0)
+        dn = GatherDimensionNumbers(
+            offset_dims=tuple(1 + d for d in dn.offset_dims),
+            collapsed_slice_dims=tuple(dn.collapsed_slice_dims),
+            start_index_map=tuple(dn.start_index_map),
+            operand_batching_dims=tuple(dn.operand_batching_dims),
+            start_indices_batching_dims=_shifted(dn.start_indices_batching_dims))
+        # Different examples may read the same place: the stacked indices are neither
+        # unique nor sorted any more.
+        unique_indices = indices_are_sorted = False
+    else:
+        operand = _batching.moveaxis(operand, operand_bdim, 0)
+        indices = _batching.moveaxis(indices, indices_bdim, 0)
+        dn = GatherDimensionNumbers(
+            offset_dims=_shifted(dn.offset_dims),
+            collapsed_slice_dims=_shifted(dn.collapsed_slice_dims),
+            start_index_map=_shifted(dn.start_index_map),
+            operand_batching_dims=(0, *_shifted(dn.operand_batching_dims)),
+            start_indices_batching_dims=(0, *_shifted(dn.start_indices_batching_dims)))
+        # An empty batch takes empty slices (a batching dim's slice size is at most its
+        # extent).
+        slice_sizes = (min(size, 1), *slice_sizes)
+    out = gather_p.bind(operand, indices, dimension_numbers=dn,
+                        slice_sizes=tuple(int(s) for s in slice_sizes),
+                        unique_indices=unique_indices,
+                        indices_are_sorted=indices_are_sorted, mode=mode,
+                        fill_value=fill_value)
+    return out, 0
+
+
+def _scatter_batch(prim: Primitive):
+    def rule(size, vals, dims, *, update_jaxpr, update_consts, dimension_numbers,
+             indices_are_sorted, unique_indices, mode):
+        operand, indices, updates = vals
+        operand_bdim, indices_bdim, updates_bdim = dims
+        dn = dimension_numbers
+        operand = _batching.bdim_at_front(operand, operand_bdim, size)
+        updates = _batching.bdim_at_front(updates, updates_bdim, size)
+        if indices_bdim is None:
+            dn = ScatterDimensionNumbers(
+                update_window_dims=(0, *_shifted(dn.update_window_dims)),
+                inserted_window_dims=_shifted(dn.inserted_window_dims),
+                scatter_dims_to_operand_dims=_shifted(dn.scatter_dims_to_operand_dims),
+                operand_batching_dims=_shifted(dn.operand_batching_dims),
+                scatter_indices_batching_dims=tuple(dn.scatter_indices_batching_dims))
+        else:
+            indices = _batching.moveaxis(indices, indices_bdim, 0)
+            dn = ScatterDimensionNumbers(
+                update_window_dims=_shifted(dn.update_window_dims),
+                inserted_window_dims=_shifted(dn.inserted_window_dims),
+                scatter_dims_to_operand_dims=_shifted(dn.scatter_dims_to_operand_dims),
+                operand_batching_dims=(0, *_shifted(dn.operand_batching_dims)),
+                scatter_indices_batching_dims=(
+                    0, *_shifted(dn.scatter_indices_batching_dims)))
+        # Examples never share a destination (the batch dimension keeps them apart), so
+        # uniqueness and sortedness of each example's indices carry over.
+        out = prim.bind(operand, indices, updates, update_jaxpr=update_jaxpr,
+                        update_consts=update_consts, dimension_numbers=dn,
+                        indices_are_sorted=indices_are_sorted,
+                        unique_indices=unique_indices, mode=mode)
+        return out, 0
+    return rule
+
+
+core.batching_rules[gather_p] = _gather_batch
+for _p in (scatter_p, scatter_add_p, scatter_sub_p, scatter_mul_p, scatter_min_p,
+           scatter_max_p):
+    core.batching_rules[_p] = _scatter_batch(_p)

@@ -148,3 +148,14 @@ from cellax.interpreters.jvp import def_nondifferentiable  # noqa: E402
 
 def_nondifferentiable(threefry2x32_p)
 def_nondifferentiable(iota_2x32_shape_p)
+
+# ---------------------------------------------------------------------------------------
+# Batching: threefry2x32 is elementwise with lax broadcasting; iota_2x32_shape has no
+# operands, so it is never batched.
+
+from cellax import core  # noqa: E402
+from cellax.interpreters import batching as _batching  # noqa: E402
+
+core.batching_rules[threefry2x32_p] = _batching.broadcasting_rule(threefry2x32_p)
+core.batching_rules[iota_2x32_shape_p] = lambda size, vals, dims, **params: (
+    iota_2x32_shape_p.bind(**params), [None, None])

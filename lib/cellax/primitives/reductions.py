@@ -229,3 +229,20 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
 core.jvp_rules[reduce_prod_p] = _reduce_prod_jvp
 for _p in (reduce_and_p, reduce_or_p, reduce_xor_p, argmax_p, argmin_p):
     def_nondifferentiable(_p)
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules: shift the reduced axes past the batch dim.
+
+def _reduction_batch(prim):
+    def rule(size, vals, dims, *, axes, **params):
+        (x,), (d,) = vals, dims
+        phys = tuple(a + (a >= d) for a in axes)
+        out_d = d - sum(1 for a in phys if a < d)
+        return prim.bind(x, axes=phys, **params), out_d
+    return rule
+
+
+for _p in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p,
+           reduce_or_p, reduce_xor_p, argmax_p, argmin_p):
+    core.batching_rules[_p] = _reduction_batch(_p)

@@ -405,3 +405,167 @@ def _dynamic_update_slice_transpose(ct, x, u, *idx):
 core.jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp
 core.transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
 def_nondifferentiable(iota_p)
+
+
+# ---------------------------------------------------------------------------------------
+# Batching rules
+
+from cellax.interpreters import batching as _batching  # noqa: E402
+
+
+def _broadcast_in_dim_batch(size, vals, dims, *, shape, broadcast_dimensions, sharding=None):
+    (x,), (d,) = vals, dims
+    x = _batching.moveaxis(x, d, 0)
+    return broadcast_in_dim_p.bind(
+        x, shape=(size, *shape), broadcast_dimensions=(0, *[b + 1 for b in broadcast_dimensions]),
+        sharding=None), 0
+
+
+def _reshape_batch(size, vals, dims, *, new_sizes, dimensions, sharding=None):
+    (x,), (d,) = vals, dims
+    x = _batching.moveaxis(x, d, 0)
+    if dimensions is not None:
+        x = transpose_p.bind(x, permutation=(0, *[i + 1 for i in dimensions]))
+    return reshape_p.bind(x, new_sizes=(size, *new_sizes), dimensions=None, sharding=None), 0
+
+
+def _transpose_batch(size, vals, dims, *, permutation):
+    (x,), (d,) = vals, dims
+    perm = [p + (p >= d) for p in permutation]
+    perm.insert(d, d)
+    return transpose_p.bind(x, permutation=tuple(perm)), d
+
+
+def _squeeze_batch(size, vals, dims, *, dimensions):
+    (x,), (d,) = vals, dims
+    x = _batching.moveaxis(x, d, 0)
+    return squeeze_p.bind(x, dimensions=tuple(i + 1 for i in dimensions)), 0
+
+
+def _concatenate_batch(size, vals, dims, *, dimension):
+    xs = [_batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+    return concatenate_p.bind(*xs, dimension=dimension + 1), 0
+
+
+def _pad_batch(size, vals, dims, *, padding_config):
+    (x, pv), (xd, pd) = vals, dims
+    if pd is None:
+        x = _batching.bdim_at_front(x, xd, size)
+        return pad_p.bind(x, pv, padding_config=((0, 0, 0), *padding_config)), 0
+    # A batched padding value: pad with zeros, then add the value where padding went.
+    from cellax.primitives.elementwise import add_p, mul_p
+    x = _batching.bdim_at_front(x, xd, size)
+    dt = core.get_aval(x).dtype
+    cfg = ((0, 0, 0), *padding_config)
+    padded = pad_p.bind(x, np.zeros((), dt)[()], padding_config=cfg)
+    zeros = broadcast_in_dim_p.bind(np.zeros((), dt)[()], shape=core.get_aval(x).shape,
+                                   broadcast_dimensions=(), sharding=None)
+    mask = pad_p.bind(zeros, np.ones((), dt)[()], padding_config=cfg)
+    pv = _batching.moveaxis(pv, pd, 0)
+    nd = core.get_aval(padded).ndim
+    pv_b = broadcast_in_dim_p.bind(pv, shape=core.get_aval(padded).shape,
+                                   broadcast_dimensions=(0,), sharding=None)
+    _ = nd
+    return add_p.bind(padded, mul_p.bind(mask, pv_b)), 0
+
+
+def _rev_batch(size, vals, dims, *, dimensions):
+    (x,), (d,) = vals, dims
+    return rev_p.bind(x, dimensions=tuple(i + (i >= d) for i in dimensions)), d
+
+
+def _slice_batch(size, vals, dims, *, start_indices, limit_indices, strides):
+    (x,), (d,) = vals, dims
+    starts = list(start_indices)
+    limits = list(limit_indices)
+    starts.insert(d, 0)
+    limits.insert(d, size)
+    st = None
+    if strides is not None:
+        st = list(strides)
+        st.insert(d, 1)
+        st = tuple(st)
+    return slice_p.bind(x, start_indices=tuple(starts), limit_indices=tuple(limits),
+                        strides=st), d
+
+
+def _dynamic_slice_batch(size, vals, dims, *, slice_sizes):
+    x, *idx = vals
+    xd, *idims = dims
+    if all(i is None for i in idims):
+        x = _batching.moveaxis(x, xd, 0)
+        zero = np.zeros((), core.get_aval(idx[0]).dtype if idx else np.int32)[()]
+        return dynamic_slice_p.bind(x, zero, *idx, slice_sizes=(size, *slice_sizes)), 0
+    return _dynamic_slice_via_gather(size, vals, dims, slice_sizes), 0
+
+
+def _index_vector(size, idx, idims):
+    """Batched start indices stacked into an int32 array of shape (size, n)."""
+    from cellax.primitives.elementwise import convert_element_type_p
+    cols = []
+    for i, d in zip(idx, idims):
+        i = convert_element_type_p.bind(i, new_dtype=np.dtype("int32"), weak_type=False,
+                                        sharding=None) if core.get_aval(
+            i).dtype != np.int32 else i
+        i = _batching.bdim_at_front(i, d, size)
+        cols.append(reshape_p.bind(i, new_sizes=(size, 1), dimensions=None, sharding=None))
+    return concatenate_p.bind(*cols, dimension=1) if len(cols) > 1 else cols[0]
+
+
+def _dynamic_slice_via_gather(size, vals, dims, slice_sizes):
+    from cellax.lax import lax as _lax
+    x, *idx = vals
+    xd, *idims = dims
+    x = _batching.bdim_at_front(x, xd, size)
+    nd = len(slice_sizes)
+    indices = _index_vector(size, idx, idims)
+    dn = _lax.GatherDimensionNumbers(offset_dims=tuple(range(1, nd + 1)),
+                                     collapsed_slice_dims=(),
+                                     start_index_map=tuple(range(1, nd + 1)),
+                                     operand_batching_dims=(0,),
+                                     start_indices_batching_dims=(0,))
+    return _lax.gather(x, indices, dn, slice_sizes=(1, *slice_sizes),
+                       mode=_lax.GatherScatterMode.CLIP)
+
+
+def _dynamic_update_slice_batch(size, vals, dims):
+    x, u, *idx = vals
+    xd, ud, *idims = dims
+    x = _batching.bdim_at_front(x, xd, size)
+    u = _batching.bdim_at_front(u, ud, size)
+    if all(i is None for i in idims):
+        zero = np.zeros((), core.get_aval(idx[0]).dtype if idx else np.int32)[()]
+        return dynamic_update_slice_p.bind(x, u, zero, *idx), 0
+    from cellax.lax import lax as _lax
+    nd = len(idx)
+    indices = _index_vector(size, idx, idims)
+    dn = _lax.ScatterDimensionNumbers(update_window_dims=tuple(range(1, nd + 1)),
+                                      inserted_window_dims=(),
+                                      scatter_dims_to_operand_dims=tuple(range(1, nd + 1)),
+                                      operand_batching_dims=(0,),
+                                      scatter_indices_batching_dims=(0,))
+    # dynamic_update_slice clamps start indices so the update fits.
+    from cellax.primitives import elementwise as ew
+    limits = np.asarray([core.get_aval(x).shape[i + 1] - core.get_aval(u).shape[i + 1]
+                         for i in range(nd)], np.int32)
+    limit_b = broadcast_in_dim_p.bind(limits, shape=(size, nd), broadcast_dimensions=(1,),
+                                      sharding=None)
+    zeros = broadcast_in_dim_p.bind(np.zeros((), np.int32)[()], shape=(size, nd),
+                                    broadcast_dimensions=(), sharding=None)
+    indices = ew.clamp_p.bind(zeros, indices, limit_b)
+    return _lax.scatter(x, indices, u, dn, indices_are_sorted=True, unique_indices=True,
+                        mode=_lax.GatherScatterMode.CLIP), 0
+
+
+core.batching_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+core.batching_rules[reshape_p] = _reshape_batch
+core.batching_rules[transpose_p] = _transpose_batch
+core.batching_rules[squeeze_p] = _squeeze_batch
+core.batching_rules[concatenate_p] = _concatenate_batch
+core.batching_rules[pad_p] = _pad_batch
+core.batching_rules[rev_p] = _rev_batch
+core.batching_rules[slice_p] = _slice_batch
+core.batching_rules[dynamic_slice_p] = _dynamic_slice_batch
+core.batching_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
+# iota takes no operands: it is never batched, but the table is complete.
+core.batching_rules[iota_p] = lambda size, vals, dims, **params: (iota_p.bind(**params), None)

@@ -1,0 +1,834 @@
+"""Elementwise math of `cellax.numpy` beyond `_core`'s ufuncs (fmod, hypot, logaddexp,
+isclose, gcd, frexp, ...) and small polynomial/difference helpers, all composed from
+existing lax primitives so every transformation handles them through its rules for those.
+Semantics (dtypes, weak types, edge values) follow `jax.numpy`."""
+from __future__ import annotations
+
+import builtins
+import operator
+
+import numpy as np
+
+from cellax import dtypes, lax
+from cellax.custom_derivatives import custom_jvp
+from cellax.numpy import _core
+from cellax.numpy._core import _where, isinf, isnan
+from cellax.numpy._util import (arr, check_arraylike, const, dtype_of, ensure_arraylike, jit,
+                                promote_args, promote_args_inexact, promote_args_numeric,
+                                promote_dtypes, promote_dtypes_inexact, shape_of)
+
+_INT_DTYPES = {16: np.int16, 32: np.int32, 64: np.int64}
+
+
+def _ones(x):
+    return lax.full_like(x, 1)
+
+
+def _zeros(x):
+    return lax.full_like(x, 0)
+
+
+# ---------------------------------------------------------------------------------------
+# Division
+
+
+@jit
+def fmod(x1, x2, /):
+    check_arraylike("fmod", x1, x2)
+    if dtypes.is_integer(dtypes.result_type(x1, x2)):
+        x2 = _where(lax.eq(x2, const(x2, 0)), _ones(x2), x2)
+    return lax.rem(*promote_args_numeric("fmod", x1, x2))
+
+
+def _float_divmod(x1, x2):
+    # As CPython's float_divmod.
+    mod = lax.rem(x1, x2)
+    x1_corrected = _where(lax.eq(x2, const(x2, 0)), x1, lax.sub(x1, mod))
+    div = lax.div(x1_corrected, x2)
+    zero = const(mod, 0)
+    ind = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.sign(x2), lax.sign(mod)))
+    mod = lax.select(ind, lax.add(mod, x2), mod)
+    div = lax.select(ind, lax.sub(div, const(div, 1)), div)
+    return lax.round(div), mod
+
+
+@jit
+def divmod(x1, x2, /):  # noqa: A001
+    x1, x2 = promote_args_numeric("divmod", x1, x2)
+    if dtypes.is_integer(dtype_of(x1)):
+        return _core.floor_divide(x1, x2), _core.remainder(x1, x2)
+    return _float_divmod(x1, x2)
+
+
+@jit(inline=True)
+def float_power(x1, x2, /):
+    return lax.pow(*promote_args_inexact("float_power", x1, x2))
+
+
+@jit(inline=True)
+def nextafter(x1, x2, /):
+    return lax.nextafter(*promote_args_inexact("nextafter", x1, x2))
+
+
+@jit(inline=True)
+def spacing(x, /):
+    (x,) = promote_args_inexact("spacing", x)
+    dt = dtype_of(x)
+    if dtypes.is_complex(dt):
+        raise ValueError("jnp.spacing is not defined for complex inputs.")
+    inf = const(x, np.inf)
+    if dt == np.float16:
+        return lax.sub(lax.nextafter(x, inf), x)
+    result = lax.sub(lax.nextafter(x, copysign(inf, x)), x)
+    tiny = dtypes.finfo(dt).smallest_subnormal
+    return _where(lax.eq(result, const(result, 0)), copysign(tiny, x), result)
+
+
+# ---------------------------------------------------------------------------------------
+# Signs, rounding, magnitudes
+
+
+@jit
+def signbit(x, /):
+    (x,) = promote_args("signbit", x)
+    dt = dtype_of(x)
+    if dtypes.is_integer(dt):
+        return lax.lt(x, const(x, 0))
+    if dt == dtypes.bool_:
+        return lax.full_like(x, False, dtypes.bool_)
+    if not dtypes.is_float(dt):
+        raise ValueError(f"jax.numpy.signbit is not well defined for {dt}")
+    info = dtypes.finfo(dt)
+    if info.bits not in _INT_DTYPES:
+        raise NotImplementedError("jax.numpy.signbit only supports 16, 32, and 64-bit types.")
+    int_type = np.dtype(_INT_DTYPES[info.bits])
+    bits = lax.bitcast_convert_type(x, int_type)
+    shift = lax.convert_element_type(info.nexp + info.nmant, int_type)
+    return lax.convert_element_type(lax.shift_right_arithmetic(bits, shift), dtypes.bool_)
+
+
+@jit
+def copysign(x1, x2, /):
+    x1, x2 = promote_args_inexact("copysign", x1, x2)
+    if dtypes.is_complex(dtype_of(x1)):
+        raise TypeError("copysign does not support complex-valued inputs")
+    return _where(signbit(x2), lax.neg(lax.abs(x1)), lax.abs(x1))
+
+
+@jit(inline=True)
+def fabs(x, /):
+    x = ensure_arraylike("fabs", x)
+    if dtypes.is_complex(dtype_of(x)):
+        raise TypeError("ufunc 'fabs' does not support complex dtypes")
+    return lax.abs(*promote_args_inexact("fabs", x))
+
+
+@jit
+def trunc(x):
+    x = ensure_arraylike("trunc", x)
+    if dtype_of(x).kind in "iub":
+        return x
+    return _where(lax.lt(x, const(x, 0)), lax.ceil(x), lax.floor(x))
+
+
+@jit
+def rint(x, /):
+    x = ensure_arraylike("rint", x)
+    dt = dtype_of(x)
+    if dt.kind in "iub":
+        return lax.convert_element_type(x, dtypes.default_float_dtype())
+    if dtypes.is_complex(dt):
+        return lax.complex(rint(lax.real(x)), rint(lax.imag(x)))
+    return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
+
+
+@jit
+def modf(x, /, out=None):
+    x = ensure_arraylike("modf", x)
+    (x,) = promote_dtypes_inexact(x)
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.modf is not supported.")
+    whole = _where(lax.ge(x, const(x, 0)), lax.floor(x), lax.ceil(x))
+    return lax.sub(x, whole), whole
+
+
+@jit
+def heaviside(x1, x2, /):
+    x1, x2 = ensure_arraylike("heaviside", x1, x2)
+    x1, x2 = promote_dtypes_inexact(x1, x2)
+    zero = const(x1, 0)
+    return _where(lax.lt(x1, zero), zero,
+                  _where(lax.gt(x1, zero), const(x1, 1), _where(lax.ne(x1, x1), x1, x2)))
+
+
+@jit
+def hypot(x1, x2, /):
+    x1, x2 = promote_args_inexact("hypot", x1, x2)
+    if dtypes.is_complex(dtype_of(x1)):
+        raise ValueError("jnp.hypot is not well defined for complex-valued inputs. Please "
+                         "convert to real values first, such as by using abs(x)")
+    x1, x2 = lax.abs(x1), lax.abs(x2)
+    idx_inf = lax.bitwise_or(isposinf(x1), isposinf(x2))
+    x1, x2 = _core.maximum(x1, x2), _core.minimum(x1, x2)
+    zero = lax.eq(x1, const(x1, 0))
+    x = _where(zero, x1, lax.mul(x1, lax.sqrt(lax.add(const(x1, 1), lax.square(
+        lax.div(x2, _where(zero, _ones(x1), x1)))))))
+    return _where(idx_inf, const(x, np.inf), x)
+
+
+@jit(static_argnames=("deg",))
+def angle(z, deg=False):
+    z = ensure_arraylike("angle", z)
+    re, im = _core.real(z), _core.imag(z)
+    dt = dtype_of(re)
+    if not dtypes.is_inexact(dt) or (dtypes.is_float(dtype_of(z)) and np.ndim(z) == 0):
+        dt = dtypes.default_float_dtype()
+        re = lax.convert_element_type(re, dt)
+        im = lax.convert_element_type(im, dt)
+    result = lax.atan2(im, re)
+    return rad2deg(result) if deg else result
+
+
+@jit
+def bitwise_count(x, /):
+    (x,) = promote_args_numeric("bitwise_count", x)
+    return lax.convert_element_type(lax.population_count(_core.absolute(x)), np.uint8)
+
+
+# ---------------------------------------------------------------------------------------
+# Logarithms, angles
+
+
+def _replace_inf(x):
+    return lax.select(isposinf(_core.real(x)), _zeros(x), x)
+
+
+def _wrap_between(x, bound):
+    # Wrap `x` into (-bound, bound].
+    two = const(x, 2 * bound)
+    rem = lax.rem(lax.add(x, const(x, bound)), two)
+    rem = lax.select(lax.lt(rem, const(x, 0)), lax.add(rem, two), rem)
+    return lax.sub(rem, const(x, bound))
+
+
+def _logaddexp_impl(x1, x2, base2: bool):
+    amax = lax.max(x1, x2)
+    dt = dtype_of(x1)
+    name = "logaddexp2" if base2 else "logaddexp"
+    exp_fn = lax.exp2 if base2 else lax.exp
+    scale = (lambda v: lax.mul(const(v, 1 / np.log(2)), v)) if base2 else (lambda v: v)
+    if dtypes.is_float(dt):
+        delta = lax.sub(x1, x2)
+        return lax.select(lax.ne(delta, delta), lax.add(x1, x2),
+                          lax.add(amax, scale(lax.log1p(exp_fn(lax.neg(lax.abs(delta)))))))
+    if dtypes.is_complex(dt):
+        delta = lax.sub(lax.add(x1, x2), lax.mul(amax, const(amax, 2)))
+        out = lax.add(amax, scale(lax.log1p(exp_fn(delta))))
+        bound = np.pi / np.log(2) if base2 else np.pi
+        return lax.complex(lax.real(out), _wrap_between(lax.imag(out), bound))
+    raise ValueError(f"{name} requires floating-point or complex inputs; got {dt}")
+
+
+@custom_jvp
+def _logaddexp(x1, x2):
+    return _logaddexp_impl(x1, x2, False)
+
+
+@_logaddexp.defjvp
+def _logaddexp_jvp(primals, tangents):
+    x1, x2 = primals
+    t1, t2 = tangents
+    out = _logaddexp(x1, x2)
+    t = lax.add(lax.mul(t1, lax.exp(lax.sub(_replace_inf(x1), _replace_inf(out)))),
+                lax.mul(t2, lax.exp(lax.sub(_replace_inf(x2), _replace_inf(out)))))
+    return out, t
+
+
+@custom_jvp
+def _logaddexp2(x1, x2):
+    return _logaddexp_impl(x1, x2, True)
+
+
+@_logaddexp2.defjvp
+def _logaddexp2_jvp(primals, tangents):
+    x1, x2 = primals
+    t1, t2 = tangents
+    out = _logaddexp2(x1, x2)
+    t = lax.add(lax.mul(t1, lax.exp2(lax.sub(_replace_inf(x1), _replace_inf(out)))),
+                lax.mul(t2, lax.exp2(lax.sub(_replace_inf(x2), _replace_inf(out)))))
+    return out, t
+
+
+@jit
+def logaddexp(x1, x2, /):
+    x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+    return _logaddexp(*_core.broadcast_arrays(x1, x2))
+
+
+@jit
+def logaddexp2(x1, x2, /):
+    x1, x2 = promote_args_inexact("logaddexp2", x1, x2)
+    return _logaddexp2(*_core.broadcast_arrays(x1, x2))
+
+
+@jit(inline=True)
+def log2(x, /):
+    (x,) = promote_args_inexact("log2", x)
+    if dtypes.is_complex(dtype_of(x)):
+        r = lax.log(x)
+        re, im = lax.real(r), lax.imag(r)
+        ln2 = lax.log(np.asarray(2, dtype_of(re)))
+        return lax.complex(lax.div(re, ln2), lax.div(im, ln2))
+    # A strongly typed constant, as JAX's: log2 of a weak value is strong.
+    return lax.div(lax.log(x), lax.log(_core.asarray(2, dtype=dtype_of(x))))
+
+
+@jit(inline=True)
+def log10(x, /):
+    (x,) = promote_args_inexact("log10", x)
+    dt = dtype_of(x)
+    real_dt = np.dtype(dtypes.finfo(dt).dtype)
+    one_over_log10 = np.array(0.4342944819032518, real_dt)
+    if dtypes.is_complex(dt):
+        r = lax.log(x)
+        return lax.complex(lax.mul(lax.real(r), one_over_log10),
+                           lax.mul(lax.imag(r), one_over_log10))
+    return lax.mul(lax.log(x), one_over_log10)
+
+
+@jit(inline=True)
+def deg2rad(x, /):
+    (x,) = promote_args_inexact("deg2rad", x)
+    return lax.mul(x, const(x, np.pi / 180))
+
+
+@jit(inline=True)
+def rad2deg(x, /):
+    (x,) = promote_args_inexact("rad2deg", x)
+    return lax.mul(x, const(x, 180 / np.pi))
+
+
+degrees = rad2deg
+radians = deg2rad
+
+
+@custom_jvp
+def _sinc_maclaurin0(x):
+    # The value at zero of x -> sin(x)/x (1), with the Maclaurin series' derivatives.
+    return lax.add(lax.mul(x, const(x, 0)), const(x, 1))
+
+
+@_sinc_maclaurin0.defjvp
+def _sinc_maclaurin0_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _sinc_maclaurin0(x), lax.mul(t, _sinc_maclaurin1(x))
+
+
+@custom_jvp
+def _sinc_maclaurin1(x):
+    return lax.mul(x, const(x, 0))
+
+
+@_sinc_maclaurin1.defjvp
+def _sinc_maclaurin1_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _sinc_maclaurin1(x), lax.mul(t, _sinc_maclaurin2(x))
+
+
+@custom_jvp
+def _sinc_maclaurin2(x):
+    return lax.add(lax.mul(x, const(x, 0)), const(x, -1 / 3))
+
+
+@_sinc_maclaurin2.defjvp
+def _sinc_maclaurin2_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _sinc_maclaurin2(x), lax.mul(t, _sinc_maclaurin_odd(x))
+
+
+def _sinc_maclaurin_odd(x):
+    return lax.mul(x, const(x, 0))
+
+
+@jit
+def sinc(x, /):
+    x = ensure_arraylike("sinc", x)
+    (x,) = promote_dtypes_inexact(x)
+    eq_zero = lax.eq(x, const(x, 0))
+    pi_x = lax.mul(const(x, np.pi), x)
+    safe_pi_x = _where(eq_zero, const(x, 1), pi_x)
+    return _where(eq_zero, _sinc_maclaurin0(pi_x), lax.div(lax.sin(safe_pi_x), safe_pi_x))
+
+
+# ---------------------------------------------------------------------------------------
+# Classification and comparison
+
+
+def _isposneginf(infinity, x, out):
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to isneginf/isposinf is not supported.")
+    dt = dtype_of(x)
+    if dtypes.is_float(dt):
+        return lax.eq(x, const(x, infinity))
+    if dtypes.is_complex(dt):
+        raise ValueError("isposinf/isneginf are not well defined for complex types")
+    return lax.full_like(x, False, dtypes.bool_)
+
+
+def isposinf(x, /, out=None):
+    return _isposneginf(np.inf, ensure_arraylike("isposinf", x), out)
+
+
+def isneginf(x, /, out=None):
+    return _isposneginf(-np.inf, ensure_arraylike("isneginf", x), out)
+
+
+@jit
+def isreal(x):
+    i = _core.imag(x)
+    return lax.eq(i, const(i, 0))
+
+
+@jit
+def iscomplex(x):
+    i = _core.imag(x)
+    return lax.ne(i, const(i, 0))
+
+
+@jit(static_argnames=("equal_nan",))
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b = promote_args("isclose", a, b)
+    a, b = promote_args_inexact("isclose", a, b)
+    dt = dtype_of(a)
+    if dtypes.is_complex(dt):
+        dt = np.zeros((), dt).real.dtype
+    rtol = lax.convert_element_type(rtol, dt)
+    atol = lax.convert_element_type(atol, dt)
+    both_nan = lax.bitwise_and(isnan(a), isnan(b))
+    check_fin = _core.isfinite(b)
+    in_range = lax.le(lax.abs(lax.sub(a, b)), lax.add(atol, lax.mul(rtol, lax.abs(b))))
+    out = lax.bitwise_or(lax.eq(a, b), lax.bitwise_and(check_fin, in_range))
+    return lax.bitwise_or(out, both_nan) if equal_nan else out
+
+
+@jit(static_argnames=("equal_nan",))
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    check_arraylike("allclose", a, b)
+    return _core.all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    a1, a2 = _core.asarray(a1), _core.asarray(a2)
+    if shape_of(a1) != shape_of(a2):
+        return _core.asarray(False, dtype=dtypes.bool_)
+    eq = _core.equal(a1, a2)
+    if equal_nan:
+        eq = _core.logical_or(eq, _core.logical_and(isnan(a1), isnan(a2)))
+    return _core.all(eq)
+
+
+def array_equiv(a1, a2):
+    a1, a2 = _core.asarray(a1), _core.asarray(a2)
+    try:
+        eq = _core.equal(a1, a2)
+    except ValueError:  # (incompatible shapes raise a TypeError, as in JAX)
+        return _core.asarray(False)
+    return _core.all(eq)
+
+
+@jit
+def fmax(x1, x2):
+    mask = _core.logical_or(_core.greater(x1, x2), isnan(x2))
+    return _core.where(mask, x1, x2)
+
+
+@jit
+def fmin(x1, x2):
+    mask = _core.logical_or(_core.less(x1, x2), isnan(x2))
+    return _core.where(mask, x1, x2)
+
+
+@jit
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    del copy
+    x = ensure_arraylike("nan_to_num", x)
+    dt = dtype_of(x)
+    if not dtypes.is_inexact(dt):
+        return x
+    if dtypes.is_complex(dt):
+        return lax.complex(nan_to_num(lax.real(x), nan=nan, posinf=posinf, neginf=neginf),
+                           nan_to_num(lax.imag(x), nan=nan, posinf=posinf, neginf=neginf))
+    info = dtypes.finfo(dt)
+    posinf = info.max if posinf is None else posinf
+    neginf = info.min if neginf is None else neginf
+    out = _core.where(isnan(x), _core.asarray(nan, dtype=dt), x)
+    out = _core.where(isposinf(out), _core.asarray(posinf, dtype=dt), out)
+    return _core.where(isneginf(out), _core.asarray(neginf, dtype=dt), out)
+
+
+# ---------------------------------------------------------------------------------------
+# Integer number theory
+
+
+def _euclid_steps(dt: np.dtype) -> int:
+    # Euclid's algorithm takes at most ~log_phi(max) steps (consecutive Fibonacci numbers);
+    # unrolling that many makes gcd loop-free.
+    bits = np.iinfo(dt).bits
+    return int(np.ceil(bits * np.log(2) / np.log((1 + 5 ** 0.5) / 2))) + 2
+
+
+@jit
+def gcd(x1, x2):
+    x1, x2 = ensure_arraylike("gcd", x1, x2)
+    x1, x2 = promote_dtypes(x1, x2)
+    if not dtypes.is_integer(dtype_of(x1)):
+        raise ValueError("Arguments to jax.numpy.gcd must be integers.")
+    x1, x2 = _core.broadcast_arrays(x1, x2)
+    a, b = _core.absolute(x1), _core.absolute(x2)
+    zero, one = _zeros(b), _ones(b)
+    for _ in range(_euclid_steps(dtype_of(a))):  # (a, b) -> (b, a % b) while b != 0
+        nz = lax.ne(b, zero)
+        a, b = lax.select(nz, b, a), lax.select(nz, lax.rem(a, lax.select(nz, b, one)), zero)
+    return a
+
+
+@jit
+def lcm(x1, x2):
+    x1, x2 = ensure_arraylike("lcm", x1, x2)
+    x1, x2 = promote_dtypes(x1, x2)
+    x1, x2 = _core.absolute(x1), _core.absolute(x2)
+    if not dtypes.is_integer(dtype_of(x1)):
+        raise ValueError("Arguments to jax.numpy.lcm must be integers.")
+    d = gcd(x1, x2)
+    # x2 and d are nonnegative, so floor division is lax.div (which XLA compiles much
+    # faster after the unrolled gcd than floor_divide's sign corrections).
+    zero = lax.eq(d, const(d, 0))
+    x1, x2, d = _core.broadcast_arrays(x1, x2, d)
+    return lax.select(zero, _zeros(d), lax.mul(x1, lax.div(x2, lax.select(zero, _ones(d), d))))
+
+
+# ---------------------------------------------------------------------------------------
+# Mantissa / exponent
+
+
+def _normalize_float(x):
+    info = dtypes.finfo(dtype_of(x))
+    int_type = np.dtype(_INT_DTYPES[info.bits])
+    cond = lax.lt(lax.abs(x), const(x, info.tiny))
+    x1 = _where(cond, lax.mul(x, const(x, 1 << info.nmant)), x)
+    x2 = _where(cond, np.asarray(-info.nmant, int_type), np.asarray(0, int_type))
+    return lax.bitcast_convert_type(x1, int_type), x2
+
+
+@custom_jvp
+def _frexp(x):
+    dt = dtype_of(x)
+    info = dtypes.finfo(dt)
+    mask = (1 << info.nexp) - 1
+    bias = 1 - info.minexp
+    x1, x2 = _normalize_float(x)
+    it = dtype_of(x1)
+    c = lambda v: np.asarray(v, it)  # noqa: E731
+    x2 = lax.add(x2, lax.add(lax.sub(lax.bitwise_and(
+        lax.shift_right_arithmetic(x1, c(info.nmant)), c(mask)), c(bias)), c(1)))
+    x1 = lax.bitwise_and(x1, c(~(mask << info.nmant)))
+    x1 = lax.bitwise_or(x1, c((bias - 1) << info.nmant))
+    x1 = lax.bitcast_convert_type(x1, dt)
+    cond = lax.bitwise_or(lax.bitwise_or(isinf(x), isnan(x)), lax.eq(x, const(x, 0)))
+    x2 = _where(cond, _zeros(x2), x2)
+    return _where(cond, x, x1), lax.convert_element_type(x2, np.int32)
+
+
+@_frexp.defjvp
+def _frexp_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    m, e = _frexp(x)
+    mdot = lax.mul(t, lax.exp2(lax.neg(lax.convert_element_type(e, dtype_of(t)))))
+    return (m, e), (mdot, lax.full_like(e, 0))
+
+
+@jit
+def frexp(x, /):
+    x = ensure_arraylike("frexp", x)
+    (x,) = promote_dtypes_inexact(x)
+    if dtypes.is_complex(dtype_of(x)):
+        raise TypeError("frexp does not support complex-valued inputs")
+    return _frexp(x)
+
+
+@jit
+def ldexp(x1, x2, /):
+    x1, x2 = ensure_arraylike("ldexp", x1, x2)
+    d1, d2 = dtype_of(x1), dtype_of(x2)
+    if dtypes.is_complex(d1) or dtypes.is_inexact(d2):
+        raise ValueError(f"ldexp not supported for input types {(d1, d2)}")
+    (x1,) = promote_args_inexact("ldexp", x1)
+    x2 = lax.convert_element_type(x2, dtype_of(x1))
+    m, e = frexp(x1)
+    e = lax.add(lax.convert_element_type(e, dtype_of(x2)), x2)
+    x1, x2, m, e = _core.broadcast_arrays(x1, x2, m, e)
+    pos = lax.gt(e, const(e, 0))
+    m = _where(pos, lax.mul(m, const(m, 2)), m)
+    e = _where(pos, lax.sub(e, const(e, 1)), e)
+    x = lax.mul(m, lax.exp2(lax.convert_element_type(e, dtype_of(m))))
+    return _where(lax.bitwise_or(isinf(x1), lax.eq(x1, const(x1, 0))), x1, x)
+
+
+# ---------------------------------------------------------------------------------------
+# Differences and polynomials
+
+
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    a = ensure_arraylike("diff", a)
+    n = operator.index(_concrete(n, "'n' argument of jnp.diff"))
+    axis = operator.index(_concrete(axis, "'axis' argument of jnp.diff"))
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError(f"order must be non-negative but got {n}")
+    nd = np.ndim(a) if not hasattr(a, "aval") else a.aval.ndim
+    if nd == 0:
+        raise ValueError(f"diff requires input that is at least one dimensional; got {a}")
+    axis = _core._canon_axis(axis, nd)
+    combined = []
+    for extra, first in ((prepend, True), (append, False)):
+        if extra is None:
+            continue
+        extra = ensure_arraylike("diff", extra)
+        if not np.ndim(extra) and not getattr(getattr(extra, "aval", None), "ndim", 0):
+            shape = list(shape_of(a))
+            shape[axis] = 1
+            extra = _core.broadcast_to(extra, tuple(shape))
+        combined.append((first, extra))
+    parts = [e for f, e in combined if f] + [a] + [e for f, e in combined if not f]
+    if len(parts) > 1:
+        a = _core.concatenate(parts, axis)
+    hi = [slice(None)] * nd
+    lo = [slice(None)] * nd
+    hi[axis] = slice(1, None)
+    lo[axis] = slice(None, -1)
+    is_bool = dtype_of(a) == dtypes.bool_
+    for _ in range(n):
+        x, y = a[tuple(hi)], a[tuple(lo)]
+        a = _core.not_equal(x, y) if is_bool else _core.subtract(x, y)
+    return a
+
+
+def _concrete(x, context):
+    from cellax import core
+    return core.concrete_or_error(x, context)
+
+
+@jit
+def ediff1d(ary, to_end=None, to_begin=None):
+    a = _core.ravel(ensure_arraylike("ediff1d", ary))
+    result = lax.sub(a[1:], a[:-1])
+    dt = dtype_of(a)
+    if to_begin is not None:
+        to_begin = ensure_arraylike("ediff1d", to_begin)
+        result = _core.concatenate((_core.ravel(_core.astype(to_begin, dt)), result))
+    if to_end is not None:
+        to_end = ensure_arraylike("ediff1d", to_end)
+        result = _core.concatenate((result, _core.ravel(_core.astype(to_end, dt))))
+    return result
+
+
+@jit(static_argnames=("unroll",))
+def polyval(p, x, *, unroll=16):
+    p, x = ensure_arraylike("polyval", p, x)
+    p, x = promote_dtypes(p, x)
+    shape = _core.broadcast_shapes(shape_of(p)[1:], shape_of(x))
+    y = lax.full_like(x, 0, shape=shape, dtype=dtype_of(x))
+    for i in range(shape_of(p)[0]):  # Horner's rule, unrolled (p's length is static)
+        y = _core.add(_core.multiply(y, x), p[i])
+    return y
+
+
+@jit
+def polyadd(a1, a2):
+    a1, a2 = ensure_arraylike("polyadd", a1, a2)
+    a1, a2 = promote_dtypes(a1, a2)
+    n1, n2 = shape_of(a1)[0], shape_of(a2)[0]
+    if n2 <= n1:
+        return a1.at[-n2:].add(a2) if n2 else a1
+    return a2.at[-n1:].add(a1) if n1 else a2
+
+
+@jit
+def polysub(a1, a2):
+    a1, a2 = ensure_arraylike("polysub", a1, a2)
+    a1, a2 = promote_dtypes(a1, a2)
+    return polyadd(a1, _core.negative(a2))
+
+
+@jit(static_argnames=("m",))
+def polyder(p, m=1):
+    p = ensure_arraylike("polyder", p)
+    m = operator.index(_concrete(m, "'m' argument of jnp.polyder"))
+    (p,) = promote_dtypes_inexact(p)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive")
+    if m == 0:
+        return p
+    n = shape_of(p)[0]
+    coeff = np.prod(np.arange(m, n)[None, :] - np.arange(m)[:, None], axis=0)
+    return _core.multiply(p[:-m], _core.asarray(coeff[::-1], dtype=dtype_of(p)))
+
+
+@jit(static_argnames=("m",))
+def polyint(p, m=1, k=None):
+    m = operator.index(_concrete(m, "'m' argument of jnp.polyint"))
+    k = 0 if k is None else k
+    p, k = ensure_arraylike("polyint", p, k)
+    p, k = promote_dtypes_inexact(p, k)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    k = _core.atleast_1d(k)
+    if shape_of(k)[0] == 1:
+        k = _core.full((m,), k[0])
+    if shape_of(k) != (m,):
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or m.")
+    if m == 0:
+        return p
+    n = shape_of(p)[0]
+    grid = np.arange(n + m)[None, :] - np.arange(m)[:, None]
+    coeff = np.prod(np.maximum(1, grid), axis=0)[::-1]
+    return _core.true_divide(_core.concatenate((p, k)),
+                             _core.asarray(coeff, dtype=dtype_of(p)))
+
+
+@jit(static_argnames=("N", "increasing"))
+def vander(x, N=None, increasing=False):
+    x = ensure_arraylike("vander", x)
+    if np.ndim(x) != 1 and len(shape_of(x)) != 1:
+        raise ValueError("x must be a one-dimensional array")
+    N = shape_of(x)[0] if N is None else operator.index(N)
+    if N < 0:
+        raise ValueError("N must be nonnegative")
+    iota = lax.iota(dtype_of(x), N)
+    if not increasing:
+        iota = lax.sub(const(iota, N - 1), iota)
+    return _core.power(_core.expand_dims(x, -1), _core.expand_dims(iota, 0))
+
+
+def _conv_windows(x, m: int, out_len: int):
+    """(out_len, m) windows of the 1-D `x`: row i is x[i:i+m] (a gather)."""
+    from cellax.numpy import _shape_ops
+    idx = np.arange(out_len)[:, None] + np.arange(m)[None, :]
+    return _shape_ops.take(x, _core.asarray(idx.astype(np.int32)), mode="clip")
+
+
+def _conv1d(name, x, y, mode, precision=None, preferred_element_type=None):
+    x, y = ensure_arraylike(name, x, y)
+    if len(shape_of(x)) != 1 or len(shape_of(y)) != 1:
+        raise ValueError(f"{name}() only support 1-dimensional inputs.")
+    if preferred_element_type is None:
+        x, y = promote_dtypes_inexact(x, y)
+    else:
+        x, y = promote_dtypes(x, y)
+    if shape_of(x)[0] == 0 or shape_of(y)[0] == 0:
+        raise ValueError(f"{name}: inputs cannot be empty, got shapes {shape_of(x)} and "
+                         f"{shape_of(y)}.")
+    reverse = False
+    if name == "correlate":
+        y = _core.conj(y)
+        if shape_of(x)[0] < shape_of(y)[0]:
+            x, y, reverse = y, x, True
+    else:
+        if shape_of(x)[0] < shape_of(y)[0]:
+            x, y = y, x
+        y = lax.rev(y, (0,))
+    nx, ny = shape_of(x)[0], shape_of(y)[0]
+    if mode == "valid":
+        pad = (0, 0)
+    elif mode == "same":
+        pad = (ny // 2, ny - ny // 2 - 1)
+    elif mode == "full":
+        pad = (ny - 1, ny - 1)
+    else:
+        raise ValueError("mode must be one of ['full', 'same', 'valid']")
+    # A cross-correlation, as conv_general_dilated computes it: one gather of the
+    # windows of the padded `x`, then one contraction with `y`.
+    xp = lax.pad(x, lax.full_like(x, 0, shape=()), ((pad[0], pad[1], 0),))
+    out_len = nx + pad[0] + pad[1] - ny + 1
+    windows = _conv_windows(xp, ny, out_len)
+    pet = None if preferred_element_type is None else dtypes.check_user_dtype(
+        preferred_element_type)
+    out = lax.dot_general(windows, y, (((1,), (0,)), ((), ())), precision, pet)
+    return lax.rev(out, (0,)) if reverse else out
+
+
+@jit(static_argnames=("mode", "precision", "preferred_element_type"))
+def convolve(a, v, mode="full", *, precision=None, preferred_element_type=None):
+    return _conv1d("convolve", a, v, mode, precision, preferred_element_type)
+
+
+@jit(static_argnames=("mode", "precision", "preferred_element_type"))
+def correlate(a, v, mode="valid", *, precision=None, preferred_element_type=None):
+    return _conv1d("correlate", a, v, mode, precision, preferred_element_type)
+
+
+def polymul(a1, a2, *, trim_leading_zeros=False):
+    a1, a2 = ensure_arraylike("polymul", a1, a2)
+    a1, a2 = promote_dtypes_inexact(a1, a2)
+    if shape_of(a1)[0] == 0:
+        a1 = _core.zeros(1, dtype=dtype_of(a2))
+    if shape_of(a2)[0] == 0:
+        a2 = _core.zeros(1, dtype=dtype_of(a1))
+    return convolve(a1, a2, mode="full")
+
+
+@jit(static_argnames=("axis",))
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    if x is None:
+        y = ensure_arraylike("trapezoid", y)
+        (y,) = promote_dtypes_inexact(y)
+        dx = arr(dx)
+        if np.ndim(dx) > 0 or len(shape_of(dx)) > 0:
+            dx = _core.expand_dims(dx, tuple(range(len(shape_of(y)) - len(shape_of(dx)))))
+            dx = _core.moveaxis(dx, axis, -1)
+    else:
+        y, x = ensure_arraylike("trapezoid", y, x)
+        y, x = promote_dtypes_inexact(y, x)
+        if len(shape_of(x)) == 1:
+            dx = diff(x)
+        else:
+            dx = _core.moveaxis(diff(x, axis=axis), axis, -1)
+    y = _core.moveaxis(y, axis, -1)
+    if len(shape_of(dx)) == 0 or shape_of(dx)[-1] == 1:
+        dxr = dx if len(shape_of(dx)) == 0 else dx[..., 0]
+        return _core.multiply(dxr, _core.subtract(
+            _core.sum(y, -1), _core.multiply(0.5, _core.add(y[..., 0], y[..., -1]))))
+    return _core.sum(_core.multiply(0.5, _core.multiply(dx, _core.add(y[..., 1:], y[..., :-1]))),
+                     -1)
+
+
+@jit(static_argnames=("axis",))
+def unwrap(p, discont=None, axis=-1, period=2 * np.pi):
+    from cellax.numpy._reductions import cumsum
+    p = ensure_arraylike("unwrap", p)
+    p, period = promote_dtypes(p, period)
+    if dtypes.is_complex(dtype_of(p)):
+        raise ValueError("jnp.unwrap does not support complex inputs.")
+    if shape_of(p)[axis] == 0:
+        return p
+    if discont is None:
+        discont = _core.true_divide(period, 2)
+    if dtypes.is_integer(dtype_of(p)):
+        interval = _core.floor_divide(period, 2)
+    else:
+        interval = _core.true_divide(period, 2)
+    dd = diff(p, axis=axis)
+    ddmod = _core.subtract(_core.remainder(_core.add(dd, interval), period), interval)
+    ddmod = _core.where(_core.logical_and(_core.equal(ddmod, _core.negative(interval)),
+                                          _core.greater(dd, 0)), interval, ddmod)
+    ph_correct = _core.where(_core.less(_core.absolute(dd), discont), 0,
+                             _core.subtract(ddmod, dd))
+    nd = len(shape_of(p))
+    ax = _core._canon_axis(axis, nd)
+    return _core.concatenate((lax.slice_in_dim(p, 0, 1, axis=ax),
+                              _core.add(lax.slice_in_dim(p, 1, None, axis=ax),
+                                        cumsum(ph_correct, axis=ax))), axis=ax)
+
+
+_unused = (builtins,)
