@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 TEST_STAMP := $(VENV)/.installed-test
 LAB_STAMP := $(VENV)/.installed-lab
 
-.PHONY: lab lab-setup test venv bench clean sysdeps kernelspec
+.PHONY: lab lab-setup test venv bench clean sysdeps kernelspec labextension-build
 
 # Debian packages, installed with apt-get when missing (sudo -n when not root; CI runners
 # have passwordless sudo). Without them things degrade, they do not break: the graph view
@@ -53,6 +53,12 @@ test: $(TEST_STAMP) sysdeps kernelspec
 lab: lab-setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks \
 	  --MappingKernelManager.default_kernel_name=cellax $(LAB_ARGS)
+
+# Only after editing labextension/src or style (needs node >= 18 and npm): rebuild the
+# prebuilt extension whose output under labextension/cellax_labextension/ is committed.
+labextension-build: $(LAB_STAMP)
+	cd labextension && npm ci --no-audit --no-fund && PATH="$(abspath $(VENV))/bin:$$PATH" npm run build
+	$(PY) -m cellax_labextension install --sys-prefix
 
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/run_all.py $(BENCH_ARGS)

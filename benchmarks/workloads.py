@@ -297,3 +297,43 @@ def scan_rnn_grad_step(jax, jnp, b):
     params, xs = _rnn_data(jnp)
     g = jax.jit(jax.value_and_grad(_make_rnn_loss(jax, jnp)))
     return b.per_call(lambda: g(params, xs), number=b.n(20, 5), repeat=b.n(7, 3))
+
+
+# ---------------------------------------------------------------------------------------
+# Control flow: a while_loop Newton solver (sqrt of a vector until convergence), jitted
+
+@functools.lru_cache(maxsize=None)
+def _newton_data(jnp, n=100_000):
+    rng = np.random.default_rng(0)
+    return jnp.asarray(rng.uniform(1.0, 1e4, n).astype(np.float32))
+
+
+def _make_newton_sqrt(jax, jnp):
+    """A new solver each call (traces are cached on the function object)."""
+    def newton_sqrt(a):
+        def cond(c):
+            i, y, prev = c
+            return (i < 100) & (jnp.max(jnp.abs(y - prev) / y) > 1e-6)
+
+        def body(c):
+            i, y, _ = c
+            return i + 1, 0.5 * (y + a / y), y
+
+        return jax.lax.while_loop(cond, body, (0, a, a + 1.0))[1]
+    return newton_sqrt
+
+
+@workload("while_newton_first", "jit(while_loop Newton sqrt of f32[100000]) first call",
+          target=1.0, requires=("jit", "lax.while_loop"))
+def while_newton_first(jax, jnp, b):
+    a = _newton_data(jnp)
+    return b.fresh(lambda: jax.jit(_make_newton_sqrt(jax, jnp)), lambda f: f(a),
+                   repeat=b.n(5, 3))
+
+
+@workload("while_newton_steady", "jit(while_loop Newton sqrt of f32[100000]) steady state",
+          target=1.05, requires=("jit", "lax.while_loop"))
+def while_newton_steady(jax, jnp, b):
+    a = _newton_data(jnp)
+    f = jax.jit(_make_newton_sqrt(jax, jnp))
+    return b.per_call(lambda: f(a), number=b.n(20, 5), repeat=b.n(7, 3))

@@ -35,7 +35,8 @@ def _dark_theme_vars() -> str:
                                    "@jupyterlab/theme-dark-extension/index.css"))
     for p in pats:
         if os.path.exists(p):
-            css = open(p, encoding="utf-8").read()
+            with open(p, encoding="utf-8") as fh:
+                css = fh.read()
             m = re.search(r":root\s*\{[^}]*\}", css)
             if m:
                 return m.group(0)
@@ -107,8 +108,8 @@ def loss(w, x):
     return jnp.sum(jnp.where(h > 0, h, 0.1 * h) ** 2)
 
 
-PIN_FIRST_EQN = ("var r = document.querySelector('.cx-ir'); var cb = r.querySelector('.cx-splitcb');"
-                 " if (cb) cb.checked = true;"
+PIN_FIRST_EQN = ("var r = document.querySelector('.cx-ir');"
+                 " var cb = r.querySelector('.cx-splitcb'); if (cb) cb.checked = true;"
                  " var e = r.querySelectorAll('.cx-pane-jaxpr [data-k]')[2];"
                  " if (e) e.dispatchEvent(new MouseEvent('click', {bubbles: true}));")
 
@@ -119,7 +120,8 @@ def views(with_dot: bool) -> dict:
     w = jnp.ones((4, 3)) * 0.1
     xs = jnp.ones((5, 4))
     out = {}
-    ir = IRView.from_function(f, x, y, title="f(x, y)")
+    ir = IRView.from_function(f, x, y)
+    ir.title = "f(x, y)"
     out["ir"] = (ir.to_html(), "")
     out["ir-pinned-split"] = (ir.to_html(), PIN_FIRST_EQN)
     out["ir-cost"] = (ir.to_html(), "document.querySelector('.cx-r-cost').checked = true;")
@@ -136,6 +138,11 @@ def views(with_dot: bool) -> dict:
                               "")
     finally:
         shutil.which = which
+    arrays = [jnp.arange(6.0).reshape(2, 3), jnp.array([True, False, True]),
+              jnp.arange(12).reshape(3, 4) - 5, jnp.linspace(0.0, 1.0, 7)]
+    out["array"] = ("<br>".join(a._repr_mimebundle_()["text/html"] for a in arrays), "")
+    out["graph-jit-grad"] = (GraphView(cellax.make_jaxpr(cellax.jit(cellax.grad(loss)))(
+        w, xs), derivative=True, title="jit(grad(loss))").to_html(), "")
     import time
     timings = {"trace": [0.0123], "lower": [0.0041], "compile": [0.0712]}
     ex = []
@@ -152,7 +159,7 @@ def views(with_dot: bool) -> dict:
 
 
 def _deep(v):
-    for i in range(40):
+    for _ in range(40):
         v = jnp.sin(v) * 1.01 + v
     return jnp.sum(v)
 

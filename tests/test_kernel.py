@@ -10,7 +10,6 @@ import sys
 import types
 
 import pytest
-
 from conftest import ROOT
 
 jupyter_client = pytest.importorskip("jupyter_client")
@@ -19,7 +18,8 @@ pytest.importorskip("ipykernel")
 
 def _install(prefix) -> str:
     proc = subprocess.run([sys.executable, "-m", "cellax_kernel", "install", "--prefix",
-                           str(prefix)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+                           str(prefix)], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     return os.path.join(str(prefix), "share", "jupyter", "kernels", "cellax")
 
@@ -38,7 +38,7 @@ def test_install_writes_kernel_json(tmp_path):
 def test_install_name_option(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "cellax_kernel", "install", "--prefix",
                            str(tmp_path), "--name", "cellax-dev"], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert os.path.isfile(os.path.join(tmp_path, "share", "jupyter", "kernels", "cellax-dev",
                                        "kernel.json"))

@@ -47,7 +47,7 @@ LINEAR = ["neg", "add", "sub", "add_any", "mul", "div", "convert_element_type", 
           "reduce_sum", "broadcast_in_dim", "reshape", "transpose", "squeeze", "rev",
           "concatenate", "pad", "slice", "dynamic_slice", "dynamic_update_slice", "dot_general",
           "real", "imag", "conj", "complex", "jit", "remat2", "custom_lin", "psum",
-          "all_gather", "gather", "scatter-add"]
+          "all_gather", "gather", "scatter-add", "scan", "cond"]
 
 
 @pytest.mark.parametrize("name", LINEAR)

@@ -117,7 +117,7 @@ def test_linearize_and_jvp_match_grad():
 
 def _loop(f, *args, in_axes):
     n = next(np.shape(a)[ax] for a, ax in zip(args, in_axes) if ax is not None)
-    outs = [f(*[a if ax is None else jnp.asarray(np.take(a, i, axis=ax))
+    outs = [f(*[a if ax is None else jnp.asarray(np.take(np.asarray(a), i, axis=ax))
               for a, ax in zip(args, in_axes)])
             for i in range(n)]
     return jax.tree_util.tree_map(lambda *o: np.stack([np.asarray(v) for v in o]), *outs)

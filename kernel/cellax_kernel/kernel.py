@@ -6,13 +6,14 @@ import os
 import sys
 import traceback
 
+from ipykernel.ipkernel import IPythonKernel
+
+from . import DISPLAY_NAME, __version__
+
 # jaxlib logs INFO lines when it makes a client; a kernel's stderr ends up in the server
-# log (and, for some front ends, in the notebook), so keep it quiet unless asked.
+# log (and, for some front ends, in the notebook), so keep it quiet unless asked. (jaxlib is
+# first imported later, with cellax.)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-
-from ipykernel.ipkernel import IPythonKernel  # noqa: E402
-
-from . import DISPLAY_NAME, __version__  # noqa: E402
 
 EXTENSION = "cellax_notebook"
 

@@ -316,6 +316,26 @@ eval_trace = EvalTrace()
 class _TraceContext(threading.local):
     def __init__(self):
         self.trace: Trace = eval_trace
+        # A label recorded in the source info of staged equations (e.g. "transpose" while
+        # the backward pass runs), so that views can tell the parts of a program apart.
+        self.name_stack: str = ""
+
+
+class name_scope:
+    """Context manager appending `name` to the name stack of equations staged inside."""
+
+    __slots__ = ("name", "prev")
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        self.prev = _ctx.name_stack
+        _ctx.name_stack = f"{self.prev}/{self.name}" if self.prev else self.name
+
+    def __exit__(self, *exc):
+        _ctx.name_stack = self.prev
+        return False
 
 
 _ctx = _TraceContext()
@@ -529,7 +549,7 @@ def user_source_info() -> SourceInfo:
         if r is None:
             r = _code_is_internal(code)
         if not r:
-            return SourceInfo(code.co_filename, f.f_lineno, code.co_name)
+            return SourceInfo(code.co_filename, f.f_lineno, code.co_name, _ctx.name_stack)
         f = f.f_back
     return SourceInfo(None, None, None)
 

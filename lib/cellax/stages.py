@@ -69,6 +69,8 @@ class Lowered:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """Notebook display: the IR view (jaxpr + StableHLO); text: the StableHLO."""
+        if include is not None and set(include) <= {"text/plain"}:
+            return {"text/plain": self.as_text()} if include else {}
         try:
             from cellax_notebook.views import IRView
             view = IRView(self._closed, lowered_text=self.as_text(debug_info=True),
@@ -105,6 +107,8 @@ class Compiled:
         """Notebook display: the IR view with optimized HLO and cost; text: the HLO."""
         bundle = {}
         lowered = getattr(self, "_lowered", None)
+        if include is not None and set(include) <= {"text/plain"}:
+            lowered = None  # a terminal: the text is all it shows
         if lowered is not None:
             try:
                 from cellax_notebook.views import IRView

@@ -21,8 +21,11 @@ _DEFAULT_TOL = {np.dtype("float16"): 1e-1, dtypes.bfloat16: 1e-1,
 
 
 def _dtype_of(tree):
+    """The widest inexact dtype of the leaves, as cellax sees them (a Python float is a
+    float32 with x64 off, so float32 tolerances apply)."""
     leaves = tree_flatten(tree)[0]
-    dts = [np.asarray(x).dtype for x in leaves if np.asarray(x).dtype.kind in "fc"]
+    dts = [dtypes.dtype(x) for x in leaves]
+    dts = [d for d in dts if d.kind in "fc" or d == dtypes.bfloat16]
     if not dts:
         return np.dtype("float32")
     return max(dts, key=lambda d: d.itemsize)

@@ -6,6 +6,8 @@ shows as its text repr only). Colours come from the theme variables, as in the v
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cellax_notebook.views._base import esc
@@ -30,19 +32,27 @@ _CSS = (
 
 
 def _fmt(x, kind: str) -> str:
+    """One element as NumPy prints it alone (shortest round-trip digits)."""
     if kind == "b":
         return "True" if x else "False"
     if kind in "iu":
         return str(int(x))
     if kind == "c":
-        return f"{complex(x).real:.6g}{complex(x).imag:+.6g}j"
+        return str(np.complex128(x)).strip("()")
     f = float(x)
-    if f != f:
+    if math.isnan(f):
         return "nan"
-    if f in (float("inf"), float("-inf")):
+    if math.isinf(f):
         return "inf" if f > 0 else "-inf"
-    s = f"{f:.6g}"
-    return s if any(c in s for c in ".en") else s + "."
+    try:
+        if kind != "f":  # bfloat16, float8...: NumPy's shortest digits do not apply
+            raise TypeError
+        if f == 0 or 1e-4 <= abs(f) < 1e8:
+            return np.format_float_positional(x, unique=True, trim=".")
+        return np.format_float_scientific(x, unique=True, trim=".")
+    except (TypeError, ValueError):  # e.g. bfloat16 scalars
+        s = f"{f:.6g}"
+        return s if any(c in s for c in ".en") else s + "."
 
 
 def array_html(value, dtype_str: str, shape: tuple, device: str = "",
@@ -52,10 +62,10 @@ def array_html(value, dtype_str: str, shape: tuple, device: str = "",
         return None
     if a.ndim == 2 and a.shape[1] > MAX_COLS:
         return None
-    kind = a.dtype.kind if a.dtype.kind in "biufc" else "f"
+    kind = a.dtype.kind if a.dtype.kind in "biufc" else "x"
     try:
         rows = a.reshape(1, -1) if a.ndim == 1 else a
-        cells = [[_fmt(x, kind) for x in row] for row in rows.tolist()]
+        cells = [[_fmt(x, kind) for x in row] for row in rows]
     except (TypeError, ValueError):
         return None
     cap = f"Array {dtype_str}[{','.join(map(str, shape))}]"

@@ -84,7 +84,8 @@ class _Locs:
         name = None
         m = _NAME_LOC.match(full) or _BARE_NAME.match(full)
         if m:
-            name = _unescape(m.group(1))
+            # A name stack may prefix the primitive ("transpose/mul").
+            name = _unescape(m.group(1)).rsplit("/", 1)[-1]
         file = line = None
         for fm in _FILE_LOC.finditer(full):
             f = _unescape(fm.group(1))
@@ -256,6 +257,7 @@ def _highlighter(patterns: list[tuple[str, str]]):
 _NUM = r"(?<![\w.%#@])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?\b"
 
 highlight_stablehlo = _highlighter([
+    (r'"(?:stablehlo|chlo|mhlo|func|sdy)\.[\w.]+"', "cx-op"),  # generic-form op names
     (r'"(?:[^"\\]|\\.)*"', "cx-str"),
     (r"tensor<[^>]*>", "cx-ty"),
     (r"\b(?:i1|i8|i16|i32|i64|ui8|ui32|ui64|f16|bf16|f32|f64|index)\b", "cx-ty"),

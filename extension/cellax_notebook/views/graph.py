@@ -16,10 +16,10 @@ jaxprs collapsed, each one drawn on its own in a collapsible section below.
 Forward and backward parts of a derivative (`derivative=True`): an equation is
 *backward* when it is part of the pullback, found in this order:
 
-1. Name stacks: if any equation's `source_info.name_stack` mentions "transpose" (JAX's
-   convention for equations emitted while transposing), exactly those are backward.
-2. `cotangent_invars=[i, ...]`: those inputs are cotangent seeds; an equation is backward
-   when it reads a seed or a backward result (transitively).
+1. `cotangent_invars=[i, ...]` given explicitly: those inputs are cotangent seeds; an
+   equation is backward when it reads a seed or a backward result (transitively).
+2. Name stacks: cellax's backward pass stages its equations under the name stack
+   "transpose" (as JAX does); when any equation carries it, exactly those are backward.
 3. Otherwise the pullback is found from the shape reverse mode gives a jaxpr (linearize,
    then transpose: the primal computation is traced first, the pullback after it):
    the primal computation ends at the last *dead* equation (its results unused: `grad`
@@ -38,11 +38,9 @@ marked as the seed.
 """
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import subprocess
-from typing import Any
 
 from cellax.core import DropVar, Literal
 from cellax.pretty import pp_eqn, pp_literal
@@ -82,9 +80,16 @@ def classify(jaxpr, cotangent_invars=None) -> tuple[dict, str, set] | None:
     None when the rule finds no backward part there."""
     jaxpr = _jaxpr.as_jaxpr(jaxpr)
     eqns = jaxpr.eqns
-    if any("transpose" in _jaxpr.name_stack_of(e) for e in eqns):
-        return ({id(e): "backward" if "transpose" in _jaxpr.name_stack_of(e) else "forward"
-                 for e in eqns}, "name_stack", set())
+    if not cotangent_invars and any("transpose" in _jaxpr.name_stack_of(e) for e in eqns):
+        parts = {id(e): "backward" if "transpose" in _jaxpr.name_stack_of(e) else "forward"
+                 for e in eqns}
+        # Seeds: inputs that only the backward part reads (a vjp's cotangent argument).
+        read_fwd, read_bwd = set(), set()
+        for e in eqns:
+            (read_bwd if parts[id(e)] == "backward" else read_fwd).update(
+                v for v in e.invars if not hasattr(v, "val"))
+        seeds = {v for v in jaxpr.invars if v in read_bwd and v not in read_fwd}
+        return parts, "name_stack", seeds
     if cotangent_invars:
         seeds = {jaxpr.invars[i] for i in cotangent_invars}
         seed_invars = set(seeds)
@@ -291,7 +296,7 @@ def _add_eqns(m: Model, jaxpr, env: dict, cluster, inherited, expand: bool,
                 inlined.append(literal_label(v))
             elif type(v) is Literal:
                 seedlike = (m.derivative and part == "backward" and not reads_bwd
-                            and _is_one(v) and cluster is None)
+                            and id(eqn) in m.parts and _is_one(v))
                 srcs.append((_literal_node(m, v, cluster, part, seedlike), ""))
             else:
                 srcs.append((env.get(v), m.name(v)))
@@ -405,7 +410,7 @@ def to_dot(m: Model) -> str:
     fast = (" mclimit=0.3 nslimit=3 nslimit1=3 searchsize=15 remincross=false"
             if len(m.nodes) > FAST_DOT_OVER else "")
     lines = ["digraph jaxpr {",
-             '  graph [rankdir=TB bgcolor="transparent" nodesep=0.18 ranksep=0.3 compound=true'
+             '  graph [rankdir=TB bgcolor="transparent" nodesep=0.18 ranksep=0.3'
              ' fontname="DejaVu Sans Mono" fontsize=9 margin=0.05 newrank=true' + fast + '];',
              '  node [fontname="DejaVu Sans Mono" fontsize=10 height=0.3 width=0.3'
              ' margin="0.11,0.055" color="#8c959f" fillcolor="#ffffff" fontcolor="#1f2328"];',
@@ -434,9 +439,8 @@ def to_dot(m: Model) -> str:
     for e in m.edges:
         attrs = [f'class="{edge_classes(e)}"']
         if e["kind"] == "nest":
+            # (no lhead/compound edges: dot 2.43 asserts on some of them)
             attrs.append('style="dotted" arrowhead=none')
-            if e.get("lhead"):
-                attrs.append(f'lhead="cluster_{e["lhead"]}"')
         elif e["part"] == "residual":
             attrs.append('style="dashed"')
         lines.append(f'  {e["source"]} -> {e["target"]} [{" ".join(attrs)}];')
@@ -482,8 +486,8 @@ def clean_svg(svg: str, m: Model, uid: str) -> str:
             t = edge_titles.get(raw, "")
         return f"<title>{esc(t)}</title>"
     svg = _TITLE.sub(title, svg)
-    svg = re.sub(r'\bid="((?:n|c)\d+|graph0|a_[^"]*)"', lambda mm: f'id="cx-{uid}-{mm.group(1)}"',
-                 svg)
+    svg = svg.replace("&#45;", "-")
+    svg = re.sub(r'\bid="([^"]*)"', lambda mm: f'id="cx-{uid}-{mm.group(1)}"', svg)
     # graphviz's own white canvas would hide the theme: drop fills of the root polygon
     svg = re.sub(r'(<g id="cx-[^"]*-graph0" class="graph"[^>]*>\s*(?:<title>.*?</title>\s*)?)'
                  r'<polygon fill="[^"]*" stroke="[^"]*"', r'\1<polygon fill="none" '
@@ -766,14 +770,18 @@ class GraphView(View):
             try:
                 svgs["collapsed"] = clean_svg(run_dot(to_dot(collapsed), dot), collapsed,
                                               self._uid + "c")
-                if expanded is not None:
-                    svgs["expanded"] = clean_svg(run_dot(to_dot(expanded), dot), expanded,
-                                                 self._uid + "e")
             except Exception as err:  # noqa: BLE001 - fall back rather than fail
                 renderer = "layered"
-                svgs = {}
                 notes.append(f"graphviz failed ({str(err).strip()[:120]}); "
                              "showing the built-in layout")
+        if renderer == "dot" and expanded is not None:
+            try:
+                svgs["expanded"] = clean_svg(run_dot(to_dot(expanded), dot), expanded,
+                                             self._uid + "e")
+            except Exception as err:  # noqa: BLE001
+                expanded = None
+                notes.append(f"graphviz could not draw the nested jaxprs expanded "
+                             f"({str(err).strip()[:100]})")
         if renderer == "layered":
             svgs["collapsed"] = layered_svg(collapsed, self._uid + "c")
             if has_nested:
@@ -784,7 +792,8 @@ class GraphView(View):
         if collapsed.truncated:
             notes.append(f"large graph: drawing the first {collapsed.n_eqns} of "
                          f"{len(jaxpr.eqns)} top-level equations")
-        if has_nested and expanded is None and renderer == "dot":
+        if has_nested and expanded is None and renderer == "dot" and not any(
+                "could not draw" in n for n in notes):
             notes.append(f"nested jaxprs shown collapsed: expanded, the graph would have "
                          f"more than {self.max_nodes} nodes")
         default = "collapsed"
@@ -912,12 +921,14 @@ _CSS = """
 .cx-graph svg .cx-k-call path, .cx-graph svg .cx-k-call polygon,
 .cx-graph svg .cx-k-call rect { stroke: var(--cx-fg2); }
 .cx-graph svg .cx-fwd path, .cx-graph svg .cx-fwd polygon, .cx-graph svg .cx-fwd rect {
-  fill: rgba(33, 150, 243, 0.12); stroke: var(--cx-fwd); }
+  fill: rgba(33, 150, 243, 0.12); fill: color-mix(in srgb, var(--cx-fwd) 13%, var(--cx-bg));
+  stroke: var(--cx-fwd); }
 .cx-graph svg .cx-bwd path, .cx-graph svg .cx-bwd polygon, .cx-graph svg .cx-bwd rect {
-  fill: rgba(255, 152, 0, 0.16); stroke: var(--cx-bwd); }
+  fill: rgba(255, 152, 0, 0.16); fill: color-mix(in srgb, var(--cx-bwd) 16%, var(--cx-bg));
+  stroke: var(--cx-bwd); }
 .cx-graph svg .cx-k-input.cx-seed polygon, .cx-graph svg .cx-k-input.cx-seed rect,
 .cx-graph svg .cx-k-input.cx-seed path { stroke: var(--cx-seed); stroke-width: 2.2;
-  fill: rgba(211, 47, 47, 0.12); }
+  fill: rgba(211, 47, 47, 0.12); fill: color-mix(in srgb, var(--cx-seed) 12%, var(--cx-bg)); }
 .cx-graph svg .cx-k-literal.cx-seed text { fill: var(--cx-seed); font-weight: bold; }
 .cx-graph svg .cx-k-literal polygon { fill: none; stroke: none; }
 .cx-graph svg .edge path { stroke: var(--cx-fg3); fill: none; }
@@ -951,8 +962,10 @@ function svgs() { return root.querySelectorAll('svg.cx-svg'); }
 function apply() {
   var ss = svgs();
   for (var i = 0; i < ss.length; i++) {
-    var s = ss[i], w = parseFloat(s.getAttribute('data-w')), h = parseFloat(s.getAttribute('data-h'));
-    s.setAttribute('width', Math.max(20, w * zoom)); s.setAttribute('height', Math.max(20, h * zoom));
+    var s = ss[i], w = parseFloat(s.getAttribute('data-w'));
+    var h = parseFloat(s.getAttribute('data-h'));
+    s.setAttribute('width', Math.max(20, w * zoom));
+    s.setAttribute('height', Math.max(20, h * zoom));
   }
   if (lbl) lbl.textContent = Math.round(zoom * 100) + '%';
 }
@@ -975,7 +988,10 @@ function fit(all) {
 }
 function setZoom(z, cx, cy, c) {
   var old = zoom; zoom = Math.max(0.1, Math.min(4, z));
-  if (c) { var r = zoom / old; c.scrollLeft = (c.scrollLeft + cx) * r - cx; c.scrollTop = (c.scrollTop + cy) * r - cy; }
+  if (c) {
+    var r = zoom / old;
+    c.scrollLeft = (c.scrollLeft + cx) * r - cx; c.scrollTop = (c.scrollTop + cy) * r - cy;
+  }
   apply();
 }
 var btns = root.querySelectorAll('[data-zoom]');
@@ -987,12 +1003,16 @@ for (var i = 0; i < btns.length; i++) btns[i].addEventListener('click', function
 for (var j = 0; j < canvases.length; j++) (function (c) {
   var drag = null;
   c.addEventListener('mousedown', function (e) { if (e.button !== 0) return;
-    drag = {x: e.clientX, y: e.clientY, l: c.scrollLeft, t: c.scrollTop}; c.classList.add('cx-drag'); e.preventDefault(); });
+    drag = {x: e.clientX, y: e.clientY, l: c.scrollLeft, t: c.scrollTop};
+    c.classList.add('cx-drag'); e.preventDefault(); });
   window.addEventListener('mousemove', function (e) { if (!drag) return;
     c.scrollLeft = drag.l - (e.clientX - drag.x); c.scrollTop = drag.t - (e.clientY - drag.y); });
   window.addEventListener('mouseup', function () { drag = null; c.classList.remove('cx-drag'); });
-  c.addEventListener('wheel', function (e) { if (!(e.ctrlKey || e.metaKey)) return; e.preventDefault();
-    var r = c.getBoundingClientRect(); setZoom(zoom * (e.deltaY < 0 ? 1.12 : 1 / 1.12), e.clientX - r.left, e.clientY - r.top, c); },
+  c.addEventListener('wheel', function (e) {
+    if (!(e.ctrlKey || e.metaKey)) return;
+    e.preventDefault();
+    var r = c.getBoundingClientRect();
+    setZoom(zoom * (e.deltaY < 0 ? 1.12 : 1 / 1.12), e.clientX - r.left, e.clientY - r.top, c); },
     {passive: false});
 })(canvases[j]);
 var cb = root.querySelector('.cx-expcb');
@@ -1036,7 +1056,8 @@ def render_html(p: dict) -> str:
     tb.append('<button data-zoom="out" title="zoom out (or ctrl+wheel)">−</button>'
               '<span class="cx-zoomlbl">100%</span>'
               '<button data-zoom="in" title="zoom in (or ctrl+wheel)">+</button>'
-              '<button data-zoom="fit" title="the whole graph in view">fit</button><button data-zoom="1">1:1</button>')
+              '<button data-zoom="fit" title="the whole graph in view">fit</button>'
+              '<button data-zoom="1">1:1</button>')
     tb.append("</div>")
     body.extend(tb)
     for n in p["notes"]:

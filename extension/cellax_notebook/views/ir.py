@@ -76,8 +76,9 @@ class IRView(View):
         self._payload: dict | None = None
 
     @classmethod
-    def from_function(cls, fun, *args, title: str = "", **kwargs) -> IRView:
-        """Trace, lower and compile `fun(*args, **kwargs)` and show every stage."""
+    def from_function(cls, fun, *args, **kwargs) -> IRView:
+        """Trace, lower and compile `fun(*args, **kwargs)` and show every stage (titled
+        with the function's name; set `.title` to change it)."""
         import cellax
         closed = cellax.make_jaxpr(fun)(*args, **kwargs)
         lowered = cellax.jit(fun).lower(*args, **kwargs)
@@ -93,7 +94,7 @@ class IRView(View):
             memory = None
         name = getattr(fun, "__name__", "") or type(fun).__name__
         return cls(closed, lowered_text=text, optimized_hlo=compiled.as_text(), cost=cost,
-                   memory=memory, title=title or name)
+                   memory=memory, title=name)
 
     # -------------------------------------------------------------------------------
     # Payload
@@ -231,7 +232,9 @@ function esc(s) { return String(s).replace(/[&<>"]/g, function (c) {
   return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]; }); }
 function clear() {
   var hs = root.querySelectorAll('.cx-hl, .cx-hl2');
-  for (var i = 0; i < hs.length; i++) { hs[i].classList.remove('cx-hl'); hs[i].classList.remove('cx-hl2'); }
+  for (var i = 0; i < hs.length; i++) {
+    hs[i].classList.remove('cx-hl'); hs[i].classList.remove('cx-hl2');
+  }
 }
 function mark(sel, cls) {
   var els = root.querySelectorAll(sel);
@@ -249,10 +252,12 @@ function show(el) {
   el.classList.add('cx-hl');
   var src = s ? data.sources[s] : null, parts = [];
   if (info) parts.push('<b>' + esc(info.primitive) + '</b>');
-  if (src) parts.push(esc(src.short + ':' + src.line) + (src.function ? ' in ' + esc(src.function) : '')
+  if (src) parts.push(esc(src.short + ':' + src.line)
+    + (src.function ? ' in ' + esc(src.function) : '')
     + (src.text ? ' <code>' + esc(src.text.trim()) + '</code>' : ''));
   if (info) parts.push(plural(info.eqns.length, 'equation') + ', ' +
-    plural(info.stablehlo.length, 'StableHLO op') + ', ' + plural(info.hlo.length, 'HLO instruction'));
+    plural(info.stablehlo.length, 'StableHLO op') + ', ' +
+    plural(info.hlo.length, 'HLO instruction'));
   status.innerHTML = parts.join(' &nbsp;·&nbsp; ') || dflt;
 }
 function reveal() {
@@ -261,23 +266,34 @@ function reveal() {
     var p = panes[i], h = p.querySelector('.cx-hl, .cx-hl2');
     if (!h || !p.offsetParent) continue;
     var top = h.getBoundingClientRect().top - p.getBoundingClientRect().top + p.scrollTop;
-    if (top < p.scrollTop || top > p.scrollTop + p.clientHeight - 20) p.scrollTop = Math.max(0, top - 40);
+    if (top < p.scrollTop || top > p.scrollTop + p.clientHeight - 20)
+      p.scrollTop = Math.max(0, top - 40);
   }
 }
 function target(e) { var el = e.target.closest ? e.target.closest('[data-k], [data-s]') : null;
   return el && root.contains(el) ? el : null; }
-root.addEventListener('mouseover', function (e) { if (pinned) return; var el = target(e); if (el) show(el); });
+root.addEventListener('mouseover', function (e) {
+  if (pinned) return;
+  var el = target(e);
+  if (el) show(el);
+});
 root.querySelector('.cx-panes').addEventListener('mouseleave', function () {
   if (!pinned) { clear(); status.innerHTML = dflt; } });
 root.addEventListener('click', function (e) {
   var el = target(e);
   if (!el) return;
-  if (el.tagName === 'SUMMARY') { if (e.target.classList.contains('cx-tw')) return; e.preventDefault(); }
+  if (el.tagName === 'SUMMARY') {  // the triangle folds; the text pins
+    if (e.target.classList.contains('cx-tw')) return;
+    e.preventDefault();
+  }
   if (pinned === el) { pinned = null; clear(); status.innerHTML = dflt; return; }
-  pinned = el; show(el); status.innerHTML += ' &nbsp;<i>(pinned; click again to release)</i>'; reveal();
+  pinned = el; show(el);
+  status.innerHTML += ' &nbsp;<i>(pinned; click again to release)</i>';
+  reveal();
 });
 var radios = root.querySelectorAll('input[type=radio]');
-for (var i = 0; i < radios.length; i++) radios[i].addEventListener('change', function () { setTimeout(reveal, 0); });
+for (var i = 0; i < radios.length; i++)
+  radios[i].addEventListener('change', function () { setTimeout(reveal, 0); });
 """
 
 
@@ -300,9 +316,9 @@ def _render_jaxpr(node: dict, indent: int, label: str, out: list, budget: list,
     pad = " " * indent
     consts = " ".join(node["constvars"])
     ins = " ".join(node["invars"])
-    head = f"{label}{{ lambda {consts}; {ins}. let" if consts else \
-        f"{label}{{ lambda ; {ins}. let"
-    out.append(f'<div class="cx-l">{pad}{highlight_jaxpr(head)}</div>')
+    head = f"{{ lambda {consts}; {ins}. let" if consts else f"{{ lambda ; {ins}. let"
+    lbl = (f'<span class="cx-pn">{esc(label.rstrip("="))}</span>=' if label else "")
+    out.append(f'<div class="cx-l">{pad}{lbl}{highlight_jaxpr(head)}</div>')
     eqn_pad = " " * (indent + 4)
     for e in node["eqns"]:
         if budget[0] <= 0:
@@ -396,7 +412,8 @@ def _render_sources(sources: dict) -> str:
     by_file: dict = {}
     for sid, s in sources.items():
         by_file.setdefault(s["file"], []).append((s["line"] or 0, sid, s))
-    out = [f'<details class="cx-srcs"><summary>source lines ({len(sources)})</summary>'
+    opened = " open" if len(sources) <= 10 else ""
+    out = [f'<details class="cx-srcs"{opened}><summary>source lines ({len(sources)})</summary>'
            '<div class="cx-code">']
     for file, rows in by_file.items():
         out.append(f'<div class="cx-srcfile">{esc(file)}</div>')
@@ -444,6 +461,11 @@ def render_html(p: dict) -> str:
         right = tabs[1][0]
         tab_css.append(f"#cx-{uid} .cx-splitcb:checked ~ .cx-r-jaxpr:checked ~ .cx-panes > "
                        f".cx-pane-{right} {{ display: block; }}")
+        tab_css.append(f"#cx-{uid} .cx-splitcb:checked ~ .cx-r-jaxpr:checked ~ .cx-tabs "
+                       f"label.cx-tab-{right} {{ color: var(--cx-fg); border-bottom-color: "
+                       "var(--cx-accent); font-weight: 600; }")
+        tab_css.append(f"#cx-{uid} .cx-splitcb:checked ~ .cx-tabs label.cx-tab-jaxpr "
+                       "{ display: none; }")
     body.append(f"<style>{''.join(tab_css)}</style>")
     body.append('<div class="cx-tabs"' + ("" if split else ' style="display:none"') + ">")
     for key, label in tabs:

@@ -73,6 +73,9 @@ def dense_attr(value: np.ndarray, aval: ShapedArray | None = None) -> str:
 
 
 def loc_attr(source_info, name: str) -> str:
+    stack = getattr(source_info, "name_stack", "") if source_info is not None else ""
+    if stack:
+        name = f"{stack}/{name}"
     if source_info is None or source_info.file is None:
         return f'loc("{name}")'
     fname = source_info.file.replace("\\", "\\\\").replace('"', '\\"')

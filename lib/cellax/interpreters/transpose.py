@@ -74,6 +74,13 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
     for v, ct in zip(jaxpr.outvars, cts_out):
         write_ct(v, ct)
 
+    with core.name_scope("transpose"):
+        _backward(linear_eqns, ct_env, read_primal, write_ct)
+    return [ct_env.get(v, Zero(v.aval)) if type(a) is UndefinedPrimal else None
+            for v, a in zip(jaxpr.invars, args)]
+
+
+def _backward(linear_eqns, ct_env, read_primal, write_ct) -> None:
     for eqn in reversed(linear_eqns):
         cts = [ct_env.pop(v, None) for v in eqn.outvars]
         if all(c is None for c in cts):
@@ -88,6 +95,3 @@ def backward_pass(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any],
         ct_in = rule(cts if eqn.primitive.multiple_results else cts[0], *invals, **eqn.params)
         for v, ct in zip(eqn.invars, ct_in):
             write_ct(v, ct)
-
-    return [ct_env.get(v, Zero(v.aval)) if type(a) is UndefinedPrimal else None
-            for v, a in zip(jaxpr.invars, args)]

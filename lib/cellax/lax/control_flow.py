@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import collections
 import inspect
-import operator
-from typing import Any, Callable, Sequence
+import weakref
+from typing import Callable, Sequence
 
 import numpy as np
 
 from cellax import core, dtypes
 from cellax.config import config
-from cellax.core import Jaxpr, JaxprEqn, Literal, Tracer, Var
+from cellax.core import Jaxpr, Literal, Tracer, Var
 from cellax.interpreters import batching as _batching
 from cellax.interpreters import partial_eval as _pe
 from cellax.interpreters import staging
@@ -33,33 +33,91 @@ _no_operand_sentinel = object()
 
 
 class _Traced:
-    __slots__ = ("jaxpr", "consts", "out_tree", "out_avals")
+    __slots__ = ("jaxpr", "consts", "out_tree", "out_avals", "cached", "derived",
+                 "__weakref__")
 
     def __init__(self, jaxpr, consts, out_tree):
         self.jaxpr = jaxpr            # consts lifted to the leading invars
         self.consts = consts
         self.out_tree = out_tree
         self.out_avals = [v.aval for v in jaxpr.outvars]
+        self.cached = False           # whether it is in the trace cache (reused)
+        self.derived: dict = {}       # see `_derived`
 
 
-_trace_cache: collections.OrderedDict = collections.OrderedDict()
-_TRACE_CACHE_SIZE = 4096
+# Traces are cached per function object, as JAX caches them: weakly where the function
+# allows it (an entry dies with its function, and with it the constants it closes over),
+# else in a bounded LRU.
+_weak_trace_cache: dict = {}   # id(fun) -> (weakref to fun, {key: _Traced})
+_strong_trace_cache: collections.OrderedDict = collections.OrderedDict()
+_STRONG_CACHE_SIZE = 512
+
+
+def _cache_lookup(fun, key):
+    entry = _weak_trace_cache.get(id(fun))
+    if entry is not None and entry[0]() is fun:
+        return entry[1].get(key)
+    hit = _strong_trace_cache.get((fun, key)) if _hashable(fun) else None
+    if hit is not None:
+        _strong_trace_cache.move_to_end((fun, key))
+    return hit
+
+
+def _cache_store(fun, key, traced) -> None:
+    fid = id(fun)
+    entry = _weak_trace_cache.get(fid)
+    if entry is not None and entry[0]() is fun:
+        entry[1][key] = traced
+        return
+    try:
+        ref = weakref.ref(fun, lambda r, fid=fid: _drop_weak_entry(fid, r))
+    except TypeError:
+        if _hashable(fun):
+            _strong_trace_cache[(fun, key)] = traced
+            if len(_strong_trace_cache) > _STRONG_CACHE_SIZE:
+                _strong_trace_cache.popitem(last=False)
+        return
+    _weak_trace_cache[fid] = (ref, {key: traced})
+
+
+def _drop_weak_entry(fid, ref) -> None:
+    entry = _weak_trace_cache.get(fid)
+    if entry is not None and entry[0] is ref:
+        del _weak_trace_cache[fid]
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
+
+
+def _derived(traced: Sequence[_Traced], extra, make):
+    """`make()`, remembered for these cached traces: what is built from them (merged
+    branches, loop jaxprs) must be the same objects each time, so that repeated eager
+    calls bind equal params and reuse the compiled primitive. Kept on the first trace
+    (it lives as long as that trace's function)."""
+    if not all(t.cached for t in traced):
+        return make()
+    key = (tuple(id(t) for t in traced), extra)
+    hit = traced[0].derived.get(key)
+    if hit is not None and all(r() is t for r, t in zip(hit[0], traced)):
+        return hit[1]
+    out = make()
+    traced[0].derived[key] = (tuple(weakref.ref(t) for t in traced), out)
+    return out
 
 
 def _trace(fun: Callable, in_tree, in_avals, what: str) -> _Traced:
-    """`fun(*args)` traced, `args` a tuple of tree `in_tree` with leaves of `in_avals`; cached on the function object, as
-    JAX caches it, unless it closes over values of an enclosing transformation."""
-    frames = _batching.axis_env()
-    try:
-        key = (fun, in_tree, tuple(in_avals), what, dtypes.x64_enabled(), frames)
-        hash(key)
-    except TypeError:
-        key = None
-    if key is not None:
-        hit = _trace_cache.get(key)
-        if hit is not None:
-            _trace_cache.move_to_end(key)
-            return hit
+    """`fun(*args)` traced, `args` a tuple of tree `in_tree` with leaves of `in_avals`;
+    cached on the function object, as JAX caches it, unless it closes over values of an
+    enclosing transformation."""
+    key = (in_tree, tuple(in_avals), what, dtypes.x64_enabled(), _batching.axis_env())
+    hit = _cache_lookup(fun, key)
+    if hit is not None:
+        return hit
     box = {}
 
     def flat_fun(*xs):
@@ -72,10 +130,9 @@ def _trace(fun: Callable, in_tree, in_avals, what: str) -> _Traced:
     lifted = Jaxpr([], [*jaxpr.constvars, *jaxpr.invars], jaxpr.outvars, jaxpr.eqns,
                    jaxpr.debug_info)
     traced = _Traced(lifted, consts, box["tree"])
-    if key is not None and not any(isinstance(c, Tracer) for c in consts):
-        _trace_cache[key] = traced
-        if len(_trace_cache) > _TRACE_CACHE_SIZE:
-            _trace_cache.popitem(last=False)
+    if not any(isinstance(c, Tracer) for c in consts):
+        traced.cached = True
+        _cache_store(fun, key, traced)
     return traced
 
 
@@ -89,9 +146,16 @@ def _merge_common_consts(traced: Sequence[_Traced]):
     for i, cid in enumerate(ids):
         first.setdefault(cid, i)
     keep = [first[cid] == i for i, cid in enumerate(ids)]
-    jaxprs, offset = [], 0
+    jaxprs, offset, seen = [], 0, {}
     for t in traced:
         j, n = t.jaxpr, len(t.consts)
+        # A function used for several branches with the same padding gives one jaxpr
+        # object, as in JAX (which then prints it once, hoisted).
+        pad_key = (id(t), tuple(avals[:offset]), tuple(avals[offset + n:]))
+        if pad_key in seen:
+            jaxprs.append(seen[pad_key])
+            offset += n
+            continue
         padded = [Var(a) for a in avals]
         padded[offset:offset + n] = j.invars[:n]
         offset += n
@@ -105,7 +169,8 @@ def _merge_common_consts(traced: Sequence[_Traced]):
         else:
             eqns, outvars = j.eqns, j.outvars
         invars = [v for v, k in zip(padded, keep) if k] + list(j.invars[n:])
-        jaxprs.append(Jaxpr([], invars, outvars, eqns, j.debug_info))
+        seen[pad_key] = Jaxpr([], invars, outvars, eqns, j.debug_info)
+        jaxprs.append(seen[pad_key])
     return jaxprs, [c for c, k in zip(consts, keep) if k]
 
 
@@ -239,7 +304,11 @@ def _component(path) -> str:
 
 
 def _leaf_paths(tree) -> list:
-    leaves_with_paths, _ = tree_flatten_with_path(tree_unflatten(tree, [0] * tree.num_leaves))
+    try:
+        leaves_with_paths, _ = tree_flatten_with_path(
+            tree_unflatten(tree, [0] * tree.num_leaves))
+    except Exception:  # noqa: BLE001 - a node type that cannot hold placeholder leaves
+        return [()] * tree.num_leaves
     return [p for p, _ in leaves_with_paths]
 
 
@@ -304,13 +373,17 @@ def _bind_cond(index, traced: Sequence[_Traced], leaves, order=None):
     """Merge the branches' consts into operands, drop outputs every branch forwards from
     the same input, and bind `cond`. `order`: the branches' positions in `cond` (their
     consts are merged in the order given)."""
-    jaxprs, consts = _merge_common_consts(traced)
-    if order is not None:
-        jaxprs = [jaxprs[i] for i in order]
-    fwds = [_jaxpr_forwarding(j) for j in jaxprs]
-    in_fwd = [xs[0] if len(set(xs)) == 1 else None for xs in zip(*fwds)]
-    keep = [f is None for f in in_fwd]
-    branches = tuple(core.ClosedJaxpr(_prune_outputs(j, keep), []) for j in jaxprs)
+    def make():
+        jaxprs, consts = _merge_common_consts(traced)
+        if order is not None:
+            jaxprs = [jaxprs[i] for i in order]
+        fwds = [_jaxpr_forwarding(j) for j in jaxprs]
+        in_fwd = [xs[0] if len(set(xs)) == 1 else None for xs in zip(*fwds)]
+        keep = [f is None for f in in_fwd]
+        branches = tuple(core.ClosedJaxpr(_prune_outputs(j, keep), []) for j in jaxprs)
+        return branches, consts, in_fwd
+
+    branches, consts, in_fwd = _derived(traced, order, make)
     outs = cond_p.bind(index, *consts, *leaves, branches=branches)
     all_inputs = [*consts, *leaves]
     it = iter(outs)
@@ -463,6 +536,26 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
         tc, tb = trace_both(avals)
     _check_carry_type("while_loop body", body_fun, in_tree, avals, tb.out_tree, tb.out_avals)
 
+    cond_closed, body_closed, move_to_const, cond_consts, body_consts = _derived(
+        (tc, tb), "while", lambda: _loop_jaxprs(tc, tb))
+    init_vals = list(leaves)
+    new_body_consts = []
+    if any(move_to_const):
+        new_body_consts = [x for x, m in zip(init_vals, move_to_const) if m]
+        init_vals = [x for x, m in zip(init_vals, move_to_const) if not m]
+    outs = while_p.bind(*cond_consts, *new_body_consts, *body_consts, *init_vals,
+                        cond_nconsts=len(cond_consts), cond_jaxpr=cond_closed,
+                        body_nconsts=len(new_body_consts) + len(body_consts),
+                        body_jaxpr=body_closed)
+    if any(move_to_const):
+        it, moved_it = iter(outs), iter(new_body_consts)
+        outs = [next(moved_it) if m else next(it) for m in move_to_const]
+    return tree_unflatten(tb.out_tree, outs)
+
+
+def _loop_jaxprs(tc: _Traced, tb: _Traced):
+    """(cond jaxpr, body jaxpr, which carries became body consts, cond consts, body
+    consts) for `while`."""
     cond_jaxpr, cond_consts = tc.jaxpr, tc.consts
     body_jaxpr, body_consts = tb.jaxpr, tb.consts
     n_bc = len(body_consts)
@@ -474,8 +567,6 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     cond_used = _used_inputs(cond_jaxpr)
     keep_cond_carry = [u or nf for u, nf in zip(cond_used[n_cc:], carry_nofwd)]
     move_to_const = [not k for k in keep_cond_carry]
-    init_vals = list(leaves)
-    new_body_consts = []
     if any(move_to_const):
         live_eqns = _pe.dce_jaxpr(cond_jaxpr)[0].eqns
         cond_jaxpr = Jaxpr([], [*cond_jaxpr.invars[:n_cc],
@@ -488,18 +579,8 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
         body_jaxpr = Jaxpr([], [*moved, *bi[:n_bc], *kept],
                            [v for v, m in zip(body_jaxpr.outvars, move_to_const) if not m],
                            body_jaxpr.eqns, body_jaxpr.debug_info)
-        new_body_consts = [x for x, m in zip(init_vals, move_to_const) if m]
-        init_vals = [x for x, m in zip(init_vals, move_to_const) if not m]
-        body_consts = [*new_body_consts, *body_consts]
-    outs = while_p.bind(*cond_consts, *body_consts, *init_vals,
-                        cond_nconsts=len(cond_consts),
-                        cond_jaxpr=core.ClosedJaxpr(cond_jaxpr, []),
-                        body_nconsts=len(body_consts),
-                        body_jaxpr=core.ClosedJaxpr(body_jaxpr, []))
-    if any(move_to_const):
-        it, moved_it = iter(outs), iter(new_body_consts)
-        outs = [next(moved_it) if m else next(it) for m in move_to_const]
-    return tree_unflatten(tb.out_tree, outs)
+    return (core.ClosedJaxpr(cond_jaxpr, []), core.ClosedJaxpr(body_jaxpr, []), move_to_const,
+            cond_consts, body_consts)
 
 
 def _used_inputs(jaxpr: Jaxpr) -> list[bool]:
@@ -509,5 +590,3 @@ def _used_inputs(jaxpr: Jaxpr) -> list[bool]:
             live.update(v for v in eqn.invars if type(v) is not Literal)
     return [v in live for v in jaxpr.invars]
 
-
-_unused = (operator, Any, JaxprEqn)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import weakref
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -22,9 +22,6 @@ from cellax.tree_util import (equality_errors, keystr, tree_flatten, tree_flatte
                               tree_map, tree_unflatten)
 
 __all__ = ["scan", "fori_loop", "map", "associative_scan"]
-
-_map = map  # the builtin, before `map` below shadows it
-
 
 def _canonicalize_axis(axis: int, ndim: int) -> int:
     axis = int(axis)
@@ -109,7 +106,7 @@ def _infer_scan_length(xs_flat, length) -> int:
         try:
             length = int(core.concrete_or_error(length))
         except core.ConcretizationTypeError:
-            raise errors_concretization(length) from None
+            raise _length_concretization_error(length) from None
         if not all(length == n for n in lengths):
             raise ValueError(f"scan got `length` argument of {length} which disagrees with "
                              f"leading axis sizes {lengths}.")
@@ -123,7 +120,7 @@ def _infer_scan_length(xs_flat, length) -> int:
     return unique.pop()
 
 
-def errors_concretization(length):
+def _length_concretization_error(length):
     return core.ConcretizationTypeError(
         length, "The `length` argument to `scan` expects a concrete `int` value. For "
         "scan-like iteration with a dynamic length, use `while_loop` or `fori_loop`.")
@@ -551,5 +548,3 @@ def _interleave(a, b, axis: int):
     return op(lax.pad(a, np.zeros((), a.dtype)[()], a_pad),
               lax.pad(b, np.zeros((), b.dtype)[()], b_pad))
 
-
-_unused: Any = (_map,)

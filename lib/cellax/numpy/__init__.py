@@ -9,7 +9,7 @@ from cellax.numpy._math import (  # noqa: F401,E402
     heaviside, hypot, iscomplex, isclose, isneginf, isposinf, isreal, lcm, ldexp, log2, log10,
     logaddexp, logaddexp2, modf, nan_to_num, nextafter, polyadd, polyder, polyint, polymul,
     polysub, polyval, rad2deg, radians, rint, signbit, sinc, spacing, trapezoid, trunc, unwrap,
-    vander)
+    vander, i0, poly, polydiv, gradient, interp, packbits, unpackbits)
 from cellax.numpy._reductions import (  # noqa: F401,E402
     average, count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum, nanargmax,
     nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar,
@@ -22,14 +22,16 @@ from cellax.numpy._shape_ops import (  # noqa: F401,E402
     mask_indices, meshgrid, nonzero, pad, permute_dims, place, put, put_along_axis,
     ravel_multi_index, repeat, resize, roll, rollaxis, rot90, searchsorted, select, split, take,
     take_along_axis, tile, trace, tri, tril, tril_indices, tril_indices_from, trim_zeros, triu,
-    triu_indices, triu_indices_from, unravel_index, unstack, vsplit)
+    triu_indices, triu_indices_from, unravel_index, unstack, vsplit, histogram2d, histogramdd,
+    piecewise)
+from cellax.numpy._index_tricks import c_, index_exp, mgrid, ogrid, r_, s_  # noqa: F401,E402
 from cellax.numpy._creation import (  # noqa: F401,E402
     ComplexWarning, array_repr, array_str, bartlett, blackman, can_cast, cdouble, character,
     complex_, complexfloating, copy, csingle, double, flexible, float_, floating, frombuffer,
     fromfile, fromfunction, fromiter, fromstring, generic, geomspace, get_printoptions,
     hamming, hanning, inexact, int_, integer, iscomplexobj, isdtype, isrealobj, isscalar,
     iterable, linspace, load, logspace, number, object_, printoptions, save, savez,
-    set_printoptions, signedinteger, single, uint, unsignedinteger)
+    set_printoptions, signedinteger, single, uint, unsignedinteger, kaiser)
 from cellax.numpy._creation import bool  # noqa: F401,E402,A004
 from cellax.numpy._linalg_basic import (  # noqa: F401,E402
     corrcoef, cov, cross, einsum, einsum_path, inner, kron, matvec, tensordot, vecdot, vecmat)
@@ -37,3 +39,11 @@ from cellax.numpy._core import (  # noqa: F401,E402 - Array API spellings
     arccos as acos, arccosh as acosh, arcsin as asin, arcsinh as asinh, arctan as atan,
     arctan2 as atan2, arctanh as atanh, invert as bitwise_invert, left_shift as
     bitwise_left_shift, right_shift as bitwise_right_shift)
+
+# Helpers that `from _core import *` brings along are not part of the public API.
+for _name in ("Any", "ArrayImpl", "Sequence", "Tracer", "annotations", "builtins", "core",
+              "dtypes", "get_aval", "lax", "np", "operator", "subtract_bool_check",
+              "promote_dtypes", "promote_dtypes_inexact"):
+    globals().pop(_name, None)
+del _name
+from cellax.numpy._vectorize import vectorize  # noqa: F401,E402

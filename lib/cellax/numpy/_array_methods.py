@@ -105,6 +105,28 @@ _METHODS = {
     "item": _item, "tolist": _tolist,
 }
 
+def _lazy(module: str, name: str, swap: bool = False):
+    """A method forwarding to `cellax.numpy.<module>.<name>` (imported on first use);
+    `swap` passes the array second (`a.compress(c)` is `jnp.compress(c, a)`)."""
+    def method(self, *args, **kwargs):
+        import importlib
+        fn = getattr(importlib.import_module(f"cellax.numpy.{module}"), name)
+        if swap:
+            return fn(args[0], self, *args[1:], **kwargs)
+        return fn(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+_METHODS.update({
+    "choose": _lazy("_shape_ops", "choose"), "compress": _lazy("_shape_ops", "compress", True),
+    "copy": _lazy("_creation", "copy"), "cumprod": _lazy("_reductions", "cumprod"),
+    "cumsum": _lazy("_reductions", "cumsum"), "diagonal": _lazy("_shape_ops", "diagonal"),
+    "nonzero": _lazy("_shape_ops", "nonzero"), "ptp": _lazy("_reductions", "ptp"),
+    "repeat": _lazy("_shape_ops", "repeat"), "searchsorted": _lazy("_shape_ops", "searchsorted"),
+    "take": _lazy("_shape_ops", "take"), "trace": _lazy("_shape_ops", "trace"),
+})
+
 _PROPS = {
     "T": jnp.transpose, "mT": jnp.matrix_transpose, "real": jnp.real, "imag": jnp.imag,
     "at": _at,

@@ -195,6 +195,7 @@ def _window(name, M):
     return M, lax.iota(dt, M), None
 
 
+@jit(static_argnames=("M",), inline=True)
 def blackman(M):
     M, n, done = _window("blackman", M)
     if done is not None:
@@ -205,6 +206,7 @@ def blackman(M):
             m.multiply(4 * np.pi, n), M - 1))))
 
 
+@jit(static_argnames=("M",), inline=True)
 def bartlett(M):
     M, n, done = _window("bartlett", M)
     if done is not None:
@@ -214,6 +216,7 @@ def bartlett(M):
                                        M - 1))
 
 
+@jit(static_argnames=("M",), inline=True)
 def hamming(M):
     M, n, done = _window("hamming", M)
     if done is not None:
@@ -223,6 +226,7 @@ def hamming(M):
                                                                   M - 1))))
 
 
+@jit(static_argnames=("M",), inline=True)
 def hanning(M):
     M, n, done = _window("hanning", M)
     if done is not None:
@@ -316,3 +320,15 @@ iterable = np.iterable
 save, savez = np.save, np.savez
 get_printoptions, set_printoptions, printoptions = (
     np.get_printoptions, np.set_printoptions, np.printoptions)
+
+
+@jit(static_argnames=("M",), inline=True)
+def kaiser(M, beta):
+    from cellax.numpy._math import i0
+    M, n, done = _window("kaiser", M)
+    if done is not None:
+        return done
+    m = _core
+    alpha = 0.5 * (M - 1)
+    return m.true_divide(i0(m.multiply(beta, m.sqrt(m.subtract(1, m.power(m.true_divide(
+        m.subtract(n, alpha), alpha), 2))))), i0(beta))

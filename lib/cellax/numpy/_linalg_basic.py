@@ -72,6 +72,7 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
                      preferred_element_type=preferred_element_type)
 
 
+@jit(inline=True)
 def kron(a, b):
     check_arraylike("kron", a, b)
     a, b = _core.promote_dtypes(arr(a), arr(b))
@@ -87,6 +88,7 @@ def kron(a, b):
     return _core.reshape(_core.multiply(a_r, b_r), out_shape)
 
 
+@jit(static_argnames=("axisa", "axisb", "axisc", "axis"), inline=True)
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     check_arraylike("cross", a, b)
     a, b = arr(a), arr(b)
@@ -256,6 +258,7 @@ def _delta(shape, axes):
     return mask
 
 
+@jit(static_argnames=("contractions", "precision", "preferred_element_type"), inline=True)
 def _einsum(operands, contractions, precision, preferred_element_type):
     if preferred_element_type is None:
         pet, weak = dtypes.result_type(*operands, return_weak_type_flag=True)
@@ -362,9 +365,10 @@ def einsum(*operands, out=None, optimize="auto", precision=None,
     inputs, output, ops, sizes = _parse_einsum_input(operands)
     # Broadcast size-1 dimensions against the other operands' sizes where a label only
     # appears once per operand (NumPy's einsum broadcasting).
-    contractions = _greedy_path(inputs, output, sizes)
-    return _einsum(ops, contractions, lax.canonicalize_precision(precision),
-                   preferred_element_type)
+    contractions = tuple(_greedy_path(inputs, output, sizes))
+    pet = None if preferred_element_type is None else dtypes.check_user_dtype(
+        preferred_element_type, "einsum")
+    return _einsum(ops, contractions, lax.canonicalize_precision(precision), pet)
 
 
 def einsum_path(subscripts, *operands, optimize="auto"):
@@ -380,6 +384,7 @@ def einsum_path(subscripts, *operands, optimize="auto"):
 # Covariance
 
 
+@jit(static_argnames=("rowvar", "bias", "ddof", "dtype"))
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None,
         dtype=None):
     from cellax.numpy._reductions import average
@@ -446,6 +451,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     return _core.squeeze(_core.true_divide(_core.dot(X, _core.conj(X_T)), f))
 
 
+@jit(static_argnames=("rowvar", "dtype"))
 def corrcoef(x, y=None, rowvar=True, dtype=None):
     check_arraylike("corrcoef", x)
     if dtype is not None and not dtypes.is_inexact(dtypes.check_user_dtype(dtype)):

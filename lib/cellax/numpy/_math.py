@@ -832,3 +832,287 @@ def unwrap(p, discont=None, axis=-1, period=2 * np.pi):
 
 
 _unused = (builtins,)
+
+
+# ---------------------------------------------------------------------------------------
+# Bessel i0 (Cephes' Chebyshev expansions of i0e, as XLA's own expansion in JAX)
+
+_I0E_A32 = np.array([
+    -1.30002500998624804212E-8, 6.04699502254191894932E-8, -2.67079385394061173391E-7,
+    1.11738753912010371815E-6, -4.41673835845875056359E-6, 1.64484480707288970893E-5,
+    -5.75419501008210370398E-5, 1.88502885095841655729E-4, -5.76375574538582365885E-4,
+    1.63947561694133579842E-3, -4.32430999505057594430E-3, 1.05464603945949983183E-2,
+    -2.37374148058994688156E-2, 4.93052842396707084878E-2, -9.49010970480476444210E-2,
+    1.71620901522208775349E-1, -3.04682672343198398683E-1, 6.76795274409476084995E-1])
+_I0E_B32 = np.array([
+    3.39623202570838634515E-9, 2.26666899049817806459E-8, 2.04891858946906374183E-7,
+    2.89137052083475648297E-6, 6.88975834691682398426E-5, 3.36911647825569408990E-3,
+    8.04490411014108831608E-1])
+_I0E_A64 = np.array([
+    -4.41534164647933937950E-18, 3.33079451882223809783E-17, -2.43127984654795469359E-16,
+    1.71539128555513303061E-15, -1.16853328779934516808E-14, 7.67618549860493561688E-14,
+    -4.85644678311192946090E-13, 2.95505266312963983461E-12, -1.72682629144155570723E-11,
+    9.67580903537323691224E-11, -5.18979560163526290666E-10, 2.65982372468238665035E-9,
+    *_I0E_A32])
+_I0E_B64 = np.array([
+    -7.23318048787475395456E-18, -4.83050448594418207126E-18, 4.46562142029675999901E-17,
+    3.46122286769746109310E-17, -2.82762398051658348494E-16, -3.42548561967721913462E-16,
+    1.77256013305652638360E-15, 3.81168066935262242075E-15, -9.55484669882830764870E-15,
+    -4.15056934728722208663E-14, 1.54008621752140982691E-14, 3.85277838274214270114E-13,
+    7.18012445138366623367E-13, -1.79417853150680611778E-12, -1.32158118404477131188E-11,
+    -3.14991652796324136454E-11, 1.18891471078464383424E-11, 4.94060238822496958910E-10,
+    *_I0E_B32])
+
+
+def _chebyshev(x, coeffs):
+    b0, b1, b2 = _zeros(x), _zeros(x), _zeros(x)
+    for c in coeffs:
+        b2, b1 = b1, b0
+        b0 = lax.add(lax.sub(lax.mul(x, b1), b2), const(x, c))
+    return lax.mul(const(x, 0.5), lax.sub(b0, b2))
+
+
+def _i0e(x):
+    dt = dtype_of(x)
+    if dt not in (np.float32, np.float64):
+        return lax.convert_element_type(_i0e(lax.convert_element_type(x, np.float32)), dt)
+    a, b = (_I0E_A64, _I0E_B64) if dt == np.float64 else (_I0E_A32, _I0E_B32)
+    x = lax.abs(x)
+    small = _chebyshev(lax.sub(lax.mul(const(x, 0.5), x), const(x, 2.0)), a)
+    large = lax.div(_chebyshev(lax.sub(lax.div(const(x, 32.0), x), const(x, 2.0)), b),
+                    lax.sqrt(x))
+    return lax.select(lax.le(x, const(x, 8.0)), small, large)
+
+
+@jit
+def i0(x):
+    (x,) = promote_args_inexact("i0", x)
+    if not dtypes.is_float(dtype_of(x)):
+        raise ValueError(f"Unsupported input type to jax.numpy.i0: {dtype_of(x)}")
+    ax = lax.abs(x)
+    return lax.mul(lax.exp(ax), _i0e(ax))
+
+
+# ---------------------------------------------------------------------------------------
+# More polynomial and calculus helpers
+
+
+@jit
+def poly(seq_of_zeros):
+    z = ensure_arraylike("poly", seq_of_zeros)
+    (z,) = promote_dtypes_inexact(z)
+    z = _core.atleast_1d(z)
+    sh = shape_of(z)
+    if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
+        raise NotImplementedError("jnp.poly of a square matrix needs eigvals, which cellax "
+                                  "does not have yet.")
+    if len(sh) != 1:
+        raise ValueError("input must be 1d or non-empty square 2d array.")
+    dt = dtype_of(z)
+    if sh[0] == 0:
+        return _core.ones((), dtype=dt)
+    a = _core.ones((1,), dtype=dt)
+    for k in range(sh[0]):
+        a = convolve(a, _core.stack([_core.asarray(1, dtype=dt), _core.negative(z[k])]),
+                     mode="full")
+    return a
+
+
+def polydiv(u, v, *, trim_leading_zeros=False):
+    u, v = ensure_arraylike("polydiv", u, v)
+    u, v = promote_dtypes_inexact(u, v)
+    m = shape_of(u)[0] - 1
+    n = shape_of(v)[0] - 1
+    scale = _core.true_divide(1.0, v[0])
+    q = _core.zeros(builtins.max(m - n + 1, 1), dtype=dtype_of(u))
+    for k in range(0, m - n + 1):
+        d = _core.multiply(scale, u[k])
+        q = q.at[k].set(d)
+        u = u.at[k:k + n + 1].add(_core.multiply(_core.negative(d), v))
+    if trim_leading_zeros:
+        tol = float(np.sqrt(dtypes.finfo(dtype_of(u)).eps))
+        un = np.asarray(_concrete(u, "trim_leading_zeros in jnp.polydiv"))
+        nz = np.nonzero(np.abs(un) > tol)[0]
+        u = u[nz[0]:] if nz.size else u[:0]
+    return q, u
+
+
+@jit(static_argnames=("axis", "edge_order"))
+def gradient(f, *varargs, axis=None, edge_order=None):
+    if edge_order is not None:
+        raise NotImplementedError("The 'edge_order' argument to jnp.gradient is not "
+                                  "supported.")
+    a, *spacing = promote_dtypes_inexact(*ensure_arraylike("gradient", f, *varargs)) \
+        if varargs else promote_dtypes_inexact(ensure_arraylike("gradient", f))
+    nd = len(shape_of(a))
+
+    def along(a, h, ax):
+        n = shape_of(a)[ax]
+
+        def sl(x, lo, hi):
+            m = shape_of(x)[ax]
+            lo = lo + m if lo < 0 else lo
+            hi = m if hi is None else (hi + m if hi < 0 else hi)
+            return lax.slice_in_dim(x, lo, hi, axis=ax)
+        upper = _core.subtract(sl(a, 1, 2), sl(a, 0, 1))
+        lower = _core.subtract(sl(a, -1, None), sl(a, -2, -1))
+        if len(shape_of(h)) == 0:
+            inner = _core.true_divide(_core.multiply(_core.subtract(sl(a, 2, None),
+                                                                    sl(a, 0, -2)), 0.5), h)
+            lower = _core.true_divide(lower, h)
+            upper = _core.true_divide(upper, h)
+        elif len(shape_of(h)) == 1:
+            if shape_of(h)[0] != n:
+                raise ValueError("Spacing arrays must have the same length as the dimension "
+                                 "along which the gradient is calculated.")
+            hs = [1] * nd
+            hs[ax] = n
+            h = _core.reshape(h, hs)
+            upper = _core.true_divide(upper, _core.subtract(sl(h, 1, 2), sl(h, 0, 1)))
+            lower = _core.true_divide(lower, _core.subtract(sl(h, -1, None), sl(h, -2, -1)))
+            dx1 = _core.subtract(sl(h, 1, -1), sl(h, 0, -2))
+            dx2 = _core.subtract(sl(h, 2, None), sl(h, 1, -1))
+            m, d, s_ = _core.multiply, _core.true_divide, _core.add
+            ca = d(_core.negative(dx2), m(dx1, s_(dx1, dx2)))
+            cb = d(_core.subtract(dx2, dx1), m(dx1, dx2))
+            cc = d(dx1, m(dx2, s_(dx1, dx2)))
+            inner = s_(s_(m(ca, sl(a, 0, -2)), m(cb, sl(a, 1, -1))), m(cc, sl(a, 2, None)))
+        else:
+            raise ValueError("Spacing arrays must be 1D arrays or scalars.")
+        return _core.concatenate((upper, inner, lower), axis=ax)
+
+    if axis is None:
+        axes = tuple(range(nd))
+    else:
+        axes = tuple(_core._canon_axis(i, nd) for i in (
+            (axis,) if isinstance(axis, int) else axis))
+    if len(axes) == 0:
+        return []
+    if builtins.min(s for i, s in enumerate(shape_of(a)) if i in axes) < 2:
+        raise ValueError("Shape of array too small to calculate a numerical gradient, at "
+                         "least 2 elements are required.")
+    if len(spacing) == 0:
+        dx = [_core.asarray(1.0, dtype=dtype_of(a))] * len(axes)
+    elif len(spacing) == 1:
+        dx = list(spacing) * len(axes)
+    elif len(spacing) == len(axes):
+        dx = list(spacing)
+    else:
+        raise TypeError(f"Invalid number of spacing arguments {len(spacing)} for axis={axis}")
+    grads = [along(a, h, ax) for ax, h in zip(axes, dx)]
+    return grads[0] if len(axes) == 1 else grads
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    static = []
+    if isinstance(left, str) or left is None:
+        static.append("left")
+    if isinstance(right, str) or right is None:
+        static.append("right")
+    if period is None:
+        static.append("period")
+    return _interp_jits(tuple(static))(x, xp, fp, left, right, period)
+
+
+_INTERP_JITS: dict = {}
+
+
+def _interp_jits(static):
+    f = _INTERP_JITS.get(static)
+    if f is None:
+        f = _INTERP_JITS[static] = jit(_interp, static_argnames=static)
+    return f
+
+
+def _interp(x, xp, fp, left=None, right=None, period=None):
+    from cellax.numpy._shape_ops import searchsorted
+    x, xp, fp = ensure_arraylike("interp", x, xp, fp)
+    if shape_of(xp) != shape_of(fp) or len(shape_of(xp)) != 1:
+        raise ValueError("xp and fp must be one-dimensional arrays of equal size")
+    x, xp = promote_dtypes_inexact(x, xp)
+    (fp,) = promote_dtypes_inexact(fp)
+    extrapolate = []
+    for name, v in (("left", left), ("right", right)):
+        if isinstance(v, str):
+            if v != "extrapolate":
+                raise ValueError(f"the only valid string value of `{name}` is 'extrapolate', "
+                                 f"but got: {v!r}")
+            extrapolate.append(True)
+        else:
+            extrapolate.append(False)
+    if dtypes.is_complex(dtype_of(x)):
+        raise ValueError("jnp.interp: complex x values not supported.")
+    if period is not None:
+        raise NotImplementedError("jnp.interp(period=...) needs a sort, which cellax does not "
+                                  "have yet.")
+    n = shape_of(xp)[0]
+    i = _core.clip(searchsorted(xp, x, side="right"), 1, n - 1)
+    im1 = _core.subtract(i, 1)
+    fpi, fpm, xpi, xpm = fp[i], fp[im1], xp[i], xp[im1]
+    df = _core.subtract(fpi, fpm)
+    dx = _core.subtract(xpi, xpm)
+    delta = _core.subtract(x, xpm)
+    eps = np.spacing(np.finfo(dtype_of(xp)).eps)
+    dx0 = _core.less_equal(_core.absolute(dx), eps)
+    f = _core.where(dx0, fpm, _core.add(fpm, _core.multiply(
+        _core.true_divide(delta, _core.where(dx0, 1, dx)), df)))
+    if not extrapolate[0]:
+        f = _core.where(_core.less(x, xp[0]), fp[0] if left is None else left, f)
+    if not extrapolate[1]:
+        f = _core.where(_core.greater(x, xp[-1]), fp[-1] if right is None else right, f)
+    return f
+
+
+@jit(static_argnames=("axis", "bitorder"))
+def packbits(a, axis=None, bitorder="big"):
+    a = ensure_arraylike("packbits", a)
+    if dtype_of(a).kind not in "iub":
+        raise TypeError("Expected an input array of integer or boolean data type")
+    if bitorder not in ["little", "big"]:
+        raise ValueError("'order' must be either 'little' or 'big'")
+    a = lax.convert_element_type(lax.ne(a, const(a, 0)), np.uint8)
+    bits = np.arange(8, dtype=np.uint8)
+    if bitorder == "big":
+        bits = bits[::-1]
+    if axis is None:
+        a = _core.ravel(a)
+        axis = 0
+    a = _core.swapaxes(a, axis, -1)
+    s = shape_of(a)
+    rem = s[-1] % 8
+    if rem:
+        a = lax.pad(a, np.uint8(0), (len(s) - 1) * [(0, 0, 0)] + [(0, 8 - rem, 0)])
+    s = shape_of(a)
+    a = _core.reshape(a, s[:-1] + (s[-1] // 8, 8))
+    b = np.broadcast_to(bits, shape_of(a)).astype(np.uint8)
+    packed = lax.convert_element_type(_core.sum(lax.shift_left(a, b), -1), np.uint8)
+    return _core.swapaxes(packed, axis, -1)
+
+
+@jit(static_argnames=("axis", "count", "bitorder"))
+def unpackbits(a, axis=None, count=None, bitorder="big"):
+    a = ensure_arraylike("unpackbits", a)
+    if dtype_of(a) != np.uint8:
+        raise TypeError("Expected an input array of unsigned byte data type")
+    if bitorder not in ["little", "big"]:
+        raise ValueError("'order' must be either 'little' or 'big'")
+    bits = (np.uint8(1) << np.arange(8, dtype=np.uint8)).astype(np.uint8)
+    if bitorder == "big":
+        bits = bits[::-1]
+    if axis is None:
+        a = _core.ravel(a)
+        axis = 0
+    a = _core.swapaxes(a, axis, -1)
+    expanded = _core.expand_dims(a, -1)
+    b = np.broadcast_to(bits, shape_of(expanded)[:-1] + (8,)).astype(np.uint8)
+    un = lax.convert_element_type(lax.gt(lax.bitwise_and(
+        _core.broadcast_to(expanded, b.shape), b), np.uint8(0)), np.uint8)
+    un = _core.reshape(un, shape_of(un)[:-2] + (-1,))
+    if count is not None:
+        if count > shape_of(un)[-1]:
+            nd = len(shape_of(un))
+            un = lax.pad(un, np.uint8(0), (nd - 1) * [(0, 0, 0)] + [
+                (0, count - shape_of(un)[-1], 0)])
+        else:
+            un = un[..., :count]
+    return _core.swapaxes(un, axis, -1)

@@ -338,10 +338,12 @@ def _cumulative_api(name, op_name, x, axis, dtype, include_initial, initial):
     return out
 
 
+@jit(static_argnames=("axis", "dtype", "include_initial"), inline=True)
 def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     return _cumulative_api("cumulative_sum", "sum", x, axis, dtype, include_initial, 0)
 
 
+@jit(static_argnames=("axis", "dtype", "include_initial"), inline=True)
 def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
     return _cumulative_api("cumulative_prod", "prod", x, axis, dtype, include_initial, 1)
 

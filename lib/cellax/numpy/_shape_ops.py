@@ -259,7 +259,7 @@ def resize(a, new_shape):
     return _resize(arr(a), index_tuple(new_shape))
 
 
-@jit(static_argnames=("new_shape",))
+@jit(static_argnames=("new_shape",), name="resize")
 def _resize(a, new_shape):
     if builtins.any(d < 0 for d in new_shape):
         raise ValueError("all elements of `new_shape` must be non-negative")
@@ -300,7 +300,7 @@ def rot90(m, k=1, axes=(0, 1)):
     return _rot90(ensure_arraylike("rot90", m), operator.index(k), tuple(axes))
 
 
-@jit(static_argnames=("k", "axes"))
+@jit(static_argnames=("k", "axes"), name="rot90")
 def _rot90(m, k, axes):
     nd = _ndim(m)
     if nd < 2:
@@ -380,11 +380,11 @@ def rollaxis(a, axis, start=0):
 
 
 def _tri_mask(N, M, k):
-    rows = lax.broadcasted_iota(np.int32, (N, M), 0)
-    cols = lax.broadcasted_iota(np.int32, (N, M), 1)
-    return lax.ge(lax.add(rows, np.int32(k)), cols)
+    rows = lax.add(lax.broadcasted_iota(np.int32, (N, M), 0), np.int32(k))
+    return lax.ge(rows, lax.broadcasted_iota(np.int32, (N, M), 1))
 
 
+@jit(static_argnames=("N", "M", "k", "dtype"), inline=True)
 def tri(N, M=None, k=0, dtype=None):
     dt = np.dtype(np.float32) if dtype is None else dtypes.check_user_dtype(dtype, "tri")
     M = N if M is None else M
@@ -392,9 +392,7 @@ def tri(N, M=None, k=0, dtype=None):
                                                operator.index(k)), dt)
 
 
-@jit(static_argnames=("name", "k", "upper"))
 def _tril_triu(name, m, k, upper):
-    m = ensure_arraylike(name, m)
     s = shape_of(m)
     if len(s) < 2:
         raise ValueError(f"Argument to jax.numpy.{name} must be at least 2D")
@@ -405,12 +403,14 @@ def _tril_triu(name, m, k, upper):
     return lax.select(which, zeros, m) if upper else lax.select(which, m, zeros)
 
 
+@jit(static_argnames=("k",))
 def tril(m, k=0):
-    return _tril_triu("tril", m, k, False)
+    return _tril_triu("tril", ensure_arraylike("tril", m), k, False)
 
 
+@jit(static_argnames=("k",))
 def triu(m, k=0):
-    return _tril_triu("triu", m, k, True)
+    return _tril_triu("triu", ensure_arraylike("triu", m), k, True)
 
 
 @jit(static_argnames=("offset", "axis1", "axis2"))
@@ -753,6 +753,7 @@ def _index_dtype_for_axis(dt, size):
     return dt
 
 
+@jit(static_argnames=("axis", "mode", "fill_value", "wrap_negative_indices"), inline=True)
 def take_along_axis(arr_, indices_, axis=-1, mode=None, fill_value=None, *,
                     wrap_negative_indices=None):
     a, idx = ensure_arraylike("take_along_axis", arr_, indices_)
@@ -1300,7 +1301,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
         raise ValueError("index can't contain negative values")
     pw = tuple((int(lo), int(hi)) for lo, hi in pw)
     if mode == "constant":
-        return _pad_constant_jit(a, pw, arr(kwargs.get("constant_values", 0)))
+        return _pad(a, pw, mode, arr(kwargs.get("constant_values", 0)), None, None, "even")
     if mode == "linear_ramp":
         ev = _broadcast_to_pairs(kwargs.get("end_values", 0), nd, "end_values")
         ev = tuple(tuple(float(v) if not isinstance(v, (int, np.integer)) else int(v)
@@ -1311,26 +1312,19 @@ def pad(array, pad_width, mode="constant", **kwargs):
     if sl is not None:
         sl = tuple(tuple(int(v) for v in pair) for pair in _broadcast_to_pairs(sl, nd,
                                                                               "stat_length"))
-    return _pad(a, pw, mode, sl, ev, kwargs.get("reflect_type", "even"))
-
-
-@jit(static_argnames=("pad_width",))
-def _pad_constant_jit(a, pad_width, constant_values):
-    return _pad_constant(a, pad_width, constant_values)
+    return _pad(a, pw, mode, None, sl, ev, kwargs.get("reflect_type", "even"))
 
 
 @jit(static_argnames=("pw", "mode", "stat_length", "end_values", "reflect_type"))
-def _pad(a, pw, mode, stat_length, end_values, reflect_type):
-    nd = _ndim(a)
-    kwargs = {"reflect_type": reflect_type}
-    del nd
+def _pad(a, pw, mode, constant_values, stat_length, end_values, reflect_type):
+    if mode == "constant":
+        return _pad_constant(a, pw, constant_values)
     if mode == "wrap":
         return _pad_wrap(a, pw)
     if mode in ("symmetric", "reflect"):
-        rt = kwargs.get("reflect_type", "even")
-        if rt not in ("even", "odd"):
-            raise ValueError(f"Unimplemented reflect_type '{rt}' for np.pad.")
-        return _pad_symmetric_or_reflect(a, pw, mode, rt)
+        if reflect_type not in ("even", "odd"):
+            raise ValueError(f"Unimplemented reflect_type '{reflect_type}' for np.pad.")
+        return _pad_symmetric_or_reflect(a, pw, mode, reflect_type)
     if mode == "edge":
         return _pad_edge(a, pw)
     if mode == "linear_ramp":
@@ -1501,6 +1495,7 @@ def _tile_to_size(a, size):
     return a[:size] if shape_of(a)[0] > size else a
 
 
+@jit(static_argnames=("inplace",), inline=True)
 def place(arr_, mask, vals, *, inplace=True):
     data, mask, vals = ensure_arraylike("place", arr_, mask, vals)
     vals = _core.ravel(vals)
@@ -1520,6 +1515,7 @@ def place(arr_, mask, vals, *, inplace=True):
     return _core.reshape(_core.ravel(data).at[idx].set(vals, mode="drop"), shape_of(data))
 
 
+@jit(static_argnames=("mode", "inplace"), inline=True)
 def put(a, ind, v, mode=None, *, inplace=True):
     if inplace:
         raise ValueError("jax.numpy.put cannot modify arrays in-place, because JAX arrays are "
@@ -1570,3 +1566,93 @@ def apply_over_axes(func, a, axes):
         else:
             raise ValueError("function is not returning an array of the correct shape")
     return a
+
+
+def histogramdd(sample, bins=10, range=None, weights=None, density=None):  # noqa: A002
+    from cellax.numpy._math import diff
+    from cellax.numpy._util import promote_dtypes_inexact
+    if weights is None:
+        sample = ensure_arraylike("histogramdd", sample)
+        (sample,) = promote_dtypes_inexact(sample)
+    else:
+        sample, weights = ensure_arraylike("histogramdd", sample, weights)
+        if shape_of(weights) != shape_of(sample)[:1]:
+            raise ValueError("should have one weight for each sample.")
+        sample, weights = promote_dtypes_inexact(sample, weights)
+    N, D = shape_of(sample)
+    if range is not None and (len(range) != D or builtins.any(
+            r is not None and np.shape(r)[0] != 2 for r in range)):
+        raise ValueError(f"For sample.shape={(N, D)}, range must be a sequence of {D} pairs "
+                         f"or Nones; got range={range}")
+    try:
+        bins_per_dim = list(bins)
+    except TypeError:
+        bins_per_dim = D * [bins]
+    else:
+        if len(bins_per_dim) != D:
+            raise ValueError("should be a bin for each dimension.")
+    idx_by_dim, edges_by_dim = [], []
+    for i in builtins.range(D):
+        r = None if range is None else range[i]
+        edges = histogram_bin_edges(sample[:, i], bins_per_dim[i], r, weights)
+        idx = searchsorted(edges, sample[:, i], side="right")
+        idx = _core.where(_core.equal(sample[:, i], edges[-1]), _core.subtract(idx, 1), idx)
+        idx_by_dim.append(idx)
+        edges_by_dim.append(edges)
+    nbins = tuple(shape_of(e)[0] + 1 for e in edges_by_dim)
+    dedges = [diff(e) for e in edges_by_dim]
+    xy = ravel_multi_index(tuple(idx_by_dim), nbins, mode="clip")
+    hist = bincount(xy, weights, length=math.prod(nbins))
+    hist = _core.reshape(hist, nbins)[D * (slice(1, -1),)]
+    if density:
+        hist = _core.astype(hist, dtype_of(sample))
+        hist = _core.true_divide(hist, _core.sum(hist))
+        for norm in ix_(*dedges):
+            hist = _core.true_divide(hist, norm)
+    return hist, edges_by_dim
+
+
+def histogram2d(x, y, bins=10, range=None, weights=None, density=None):  # noqa: A002
+    x, y = ensure_arraylike("histogram2d", x, y)
+    try:
+        N = len(bins)
+    except TypeError:
+        N = 1
+    if N != 1 and N != 2:
+        e = arr(bins)
+        bins = [e, e]
+    sample = _core.transpose(_core.stack([x, y]))
+    hist, edges = histogramdd(sample, bins, range, weights, density)
+    return hist, edges[0], edges[1]
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    from cellax.numpy._reductions import cumsum
+    from cellax.numpy._vectorize import vectorize
+    x = ensure_arraylike("piecewise", x)
+    nc, nf = len(condlist), len(funclist)
+    if nf == nc + 1:
+        funclist = funclist[-1:] + funclist[:-1]
+    elif nf == nc:
+        funclist = [0] + list(funclist)
+    else:
+        raise ValueError(f"with {nc} condition(s), either {nc} or {nc + 1} functions are "
+                         f"expected; got {nf}")
+    conds = _core.asarray(condlist, dtype=bool)
+    indices = _core.argmax(cumsum(_core.concatenate([_core.zeros_like(conds[:1]), conds], 0),
+                                  0), 0)
+    dt = dtype_of(x)
+
+    def branch(f):
+        if callable(f):
+            return lambda v: _core.astype(f(v, *args, **kw), dt)
+        return lambda v: _core.array(f, dtype=dt)
+    branches = [branch(f) for f in funclist]
+
+    def switch(i, v):  # every branch on the element, then the chosen one (lax.switch's clamp)
+        i = _core.clip(i, 0, len(branches) - 1)
+        out = branches[0](v)
+        for k in range(1, len(branches)):
+            out = _core.where(_core.equal(i, k), branches[k](v), out)
+        return out
+    return vectorize(switch)(indices, x)

@@ -20,10 +20,14 @@ rank_promote = _core._rank_promote
 shape_of = _core._shape
 
 
-def jit(fun: Callable | None = None, *, static_argnames=(), inline: bool = False):
-    """`cellax.jit` as JAX's jnp sources use it (`@jit`, `@jit(static_argnames=...)`)."""
+def jit(fun: Callable | None = None, *, static_argnames=(), inline: bool = False,
+        name: str | None = None):
+    """`cellax.jit` as JAX's jnp sources use it (`@jit`, `@jit(static_argnames=...)`);
+    `name` renames the staged `jit[name=...]` to match JAX's."""
     if fun is None:
-        return lambda f: jit(f, static_argnames=static_argnames, inline=inline)
+        return lambda f: jit(f, static_argnames=static_argnames, inline=inline, name=name)
+    if name is not None:
+        fun.__name__ = fun.__qualname__ = name
     if inline and not static_argnames:
         return _core._eager_fast(fun)
     from cellax.api import jit as _jit

@@ -109,12 +109,28 @@ _pe_cache: dict = {}
 
 
 def _cached(cache, closed, key, make):
-    key = (id(closed.jaxpr), *key)
+    key = (id(closed.jaxpr), tuple(map(id, closed.consts)), *key)
     hit = cache.get(key)
     if hit is not None and hit[0] is closed.jaxpr:
         return hit[1]
     out = make()
-    cache[key] = (closed.jaxpr, out)
+    cache[key] = (closed.jaxpr, out, closed.consts)  # the consts too: their ids are keys
+    return out
+
+
+_memo_cache: dict = {}
+
+
+def _memo(jaxprs: Sequence[ClosedJaxpr], extra, make):
+    """`make()`, remembered for these jaxprs (by identity) and `extra`: rules that build new
+    jaxprs must build the same objects for the same inputs, or every eager call would bind
+    new params and compile again."""
+    key = (tuple((id(j.jaxpr), tuple(map(id, j.consts))) for j in jaxprs), extra)
+    hit = _memo_cache.get(key)
+    if hit is not None and all(a is b.jaxpr for a, b in zip(hit[0], jaxprs)):
+        return hit[1]
+    out = make()
+    _memo_cache[key] = (tuple(j.jaxpr for j in jaxprs), out, [j.consts for j in jaxprs])
     return out
 
 
@@ -295,7 +311,7 @@ def fresh_vars(jaxpr: Jaxpr) -> Jaxpr:
 
 
 def clear_caches() -> None:
-    for c in (_jvp_cache, _batch_cache, _transpose_cache, _pe_cache):
+    for c in (_jvp_cache, _batch_cache, _transpose_cache, _pe_cache, _memo_cache):
         c.clear()
 
 
@@ -421,6 +437,11 @@ def _join_cond_pe_staged_jaxpr_inputs(jaxprs, all_res_avals, res_indices):
 
 def _cond_split(branches, ops_uk):
     """(known branches, unknown branches, out_unknowns, residual avals)."""
+    return _memo(branches, ("cond_split", tuple(ops_uk)),
+                 lambda: _cond_split_uncached(branches, ops_uk))
+
+
+def _cond_split_uncached(branches, ops_uk):
     n_out = len(branches[0].out_avals)
     out_uks = [False] * n_out
     for b in branches:
@@ -469,7 +490,8 @@ def _cond_partial_eval_jaxpr(eqn, ins_unknown):
     known, unknown, out_uks, res_avals = _cond_split(eqn.params["branches"], ops_uk)
     # Inside a jaxpr being split the known branches lose their dead code (the `empty2`
     # fillers), as JAX's dead-code elimination of the enclosing jaxpr does.
-    known = tuple(ClosedJaxpr(_pe.dce_jaxpr(k.jaxpr)[0], k.consts) for k in known)
+    known = _memo(known, "dce", lambda: tuple(
+        ClosedJaxpr(_pe.dce_jaxpr(k.jaxpr)[0], k.consts) for k in known))
     res_vars = [Var(a) for a in res_avals]
     index, *ops = eqn.invars
     known_eqn = JaxprEqn(
@@ -652,15 +674,21 @@ def _while_jvp(primals, tangents, *, cond_nconsts, cond_jaxpr, body_nconsts, bod
     init_dot = [t for t in init_dot if type(t) is not _jvp.Zero]
     num_carry = len(init)
 
-    # [bconsts, carry, bconst_dots, carry_dots] -> [bconsts, bconst_dots, carry, carry_dots]
-    j = body_jvp.jaxpr
-    b, c, bd, _cd = _split(j.invars, [body_nconsts, num_carry, len(bconst_dot)])
-    body_rearranged = ClosedJaxpr(Jaxpr(j.constvars, [*b, *bd, *c, *_cd], j.outvars, j.eqns,
-                                        j.debug_info), body_jvp.consts)
-    cj = cond_jaxpr.jaxpr
-    cond_augmented = ClosedJaxpr(
-        Jaxpr(cj.constvars, [*cj.invars, *[Var(core.get_aval(t)) for t in init_dot]],
-              cj.outvars, cj.eqns, cj.debug_info), cond_jaxpr.consts)
+    def make():
+        # [bconsts, carry, bconst_dots, carry_dots] -> [bconsts, bconst_dots, carry, carry_dots]
+        j = body_jvp.jaxpr
+        b, c, bd, cd = _split(j.invars, [body_nconsts, num_carry, len(bconst_dot)])
+        body_rearranged = ClosedJaxpr(Jaxpr(j.constvars, [*b, *bd, *c, *cd], j.outvars,
+                                            j.eqns, j.debug_info), body_jvp.consts)
+        cj = cond_jaxpr.jaxpr
+        cond_augmented = ClosedJaxpr(
+            Jaxpr(cj.constvars, [*cj.invars, *[Var(core.get_aval(t)) for t in init_dot]],
+                  cj.outvars, cj.eqns, cj.debug_info), cond_jaxpr.consts)
+        return body_rearranged, cond_augmented
+
+    body_rearranged, cond_augmented = _memo(
+        (body_jvp, cond_jaxpr), ("while_jvp", body_nconsts, num_carry, len(bconst_dot),
+                                 tuple(core.get_aval(t) for t in init_dot)), make)
     out = while_p.bind(*cconst, *bconst, *bconst_dot, *init, *init_dot,
                        cond_nconsts=cond_nconsts, cond_jaxpr=cond_augmented,
                        body_nconsts=len(bconst) + len(bconst_dot), body_jaxpr=body_rearranged)
@@ -674,7 +702,14 @@ core.jvp_rules[while_p] = _while_jvp
 
 
 def _while_split(params, unknowns):
-    """(carry_uk, known cond jaxpr, known body jaxpr, cond_uk) for partial evaluation."""
+    """(input unknowns, carry unknowns, known loop's params, whether the condition is
+    unknown) for partial evaluation."""
+    return _memo((params["cond_jaxpr"], params["body_jaxpr"]),
+                 ("while_split", params["cond_nconsts"], params["body_nconsts"],
+                  tuple(unknowns)), lambda: _while_split_uncached(params, unknowns))
+
+
+def _while_split_uncached(params, unknowns):
     cond_nconsts, body_nconsts = params["cond_nconsts"], params["body_nconsts"]
     cond_jaxpr, body_jaxpr = params["cond_jaxpr"], params["body_jaxpr"]
     cconst_uk, bconst_uk, carry_uk = _split(unknowns, [cond_nconsts, body_nconsts])

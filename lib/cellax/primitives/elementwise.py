@@ -65,9 +65,10 @@ def nary_abstract_eval(prim_name: str, allowed: str, result_dtype=None):
             raise TypeError(f"{prim_name} requires arguments to have the same dtypes, got "
                             f"{', '.join(a.dtype.name for a in avals)}.")
         shape = broadcast_shapes(prim_name, *(a.shape for a in avals))
+        # All-weak operands give a weak result, also for comparisons and `complex` (JAX).
         weak = all(a.weak_type for a in avals)
         if result_dtype is not None:
-            return ShapedArray(shape, result_dtype(dt), False)
+            return ShapedArray(shape, result_dtype(dt), weak)
         return ShapedArray(shape, dt, weak)
     return abstract_eval
 

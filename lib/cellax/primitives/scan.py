@@ -431,7 +431,6 @@ def _fixpoint_split_uncached(closed, num_consts, num_carry, unknowns, hoist):
 def _scan_partial_eval(trace, args, params):
     closed = params["jaxpr"]
     num_consts, num_carry = params["num_consts"], params["num_carry"]
-    length = params["length"]
     unknowns = [trace.is_unknown(a) for a in args]
     sp, const_uk, carry_uk, xs_uk = _fixpoint_split(closed, num_consts, num_carry, unknowns,
                                                     hoist=True)
@@ -472,7 +471,6 @@ def _scan_partial_eval(trace, args, params):
     else:
         unknown_outs = []
     k_it, u_it = iter(known_outs[:n_known_out]), iter(unknown_outs)
-    del length
     return [next(u_it) if u else next(k_it) for u in sp["out_uk"]]
 
 
