@@ -34,17 +34,10 @@ from cellax.interpreters import staging as _staging
 from cellax.interpreters import transpose as _tr
 from cellax.interpreters.lowering import i64_array, tensor_type
 
+from cellax.primitives.control_flow import _split
+
 scan_p = Primitive("scan")
 scan_p.multiple_results = True
-
-
-def _split(xs, sizes):
-    out, i = [], 0
-    for n in sizes:
-        out.append(list(xs[i:i + n]))
-        i += n
-    out.append(list(xs[i:]))
-    return out
 
 
 def _stacked(length: int, aval: ShapedArray) -> ShapedArray:
