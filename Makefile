@@ -19,7 +19,7 @@ $(PY):
 	$(PIP) install -q --upgrade pip
 
 $(TEST_STAMP): $(PY) pyproject.toml
-	$(PIP) install -q -e '.[test,notebook]'
+	$(PIP) install -q -e '.[test,notebook,lab]'
 	touch $@
 
 $(LAB_STAMP): $(TEST_STAMP)
