@@ -26,6 +26,7 @@ from cellax.autodiff import (grad, value_and_grad, vjp, jvp, linearize,  # noqa:
 from cellax.custom_derivatives import custom_jvp, custom_vjp  # noqa: F401
 from cellax.vectorization import vmap, jacfwd, jacrev, jacobian, hessian  # noqa: F401
 from cellax import random  # noqa: F401
+from cellax import nn, scipy  # noqa: F401
 
 __version__ = "0.1.0"
 

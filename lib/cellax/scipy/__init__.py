@@ -1,0 +1,2 @@
+"""cellax.scipy: the subset of `jax.scipy` built from cellax.numpy / cellax.lax."""
+from cellax.scipy import special  # noqa: F401
