@@ -368,11 +368,10 @@ class set_current_trace:
         return False
 
 
-def _set_jit_trace_key(tracing: bool) -> None:
-    """Part of the C++ jit cache key: whether a transformation is active. Executables
-    are only cached outside transformations; under one, jit calls go back to Python."""
-    from cellax import backend
-    backend.set_tracing_state(tracing)
+# Part of the C++ jit cache key: whether a transformation is active. Executables are only
+# cached outside transformations; under one, jit calls go back to Python. Bound once below
+# (backend.set_tracing_state): this runs each time a JVP rule hands work to its parent.
+_set_jit_trace_key = None
 
 
 def trace_state_clean() -> bool:
@@ -447,8 +446,10 @@ class Tracer:
 
 
 def _register_tracer_class():
+    global _set_jit_trace_key
     from cellax import backend
     backend.set_tracer_class(Tracer)
+    _set_jit_trace_key = backend.set_tracing_state
 
 
 _register_tracer_class()
