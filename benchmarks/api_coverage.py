@@ -19,6 +19,7 @@ import sys
 TARGETS = {
     "numpy": 0.90, "numpy.linalg": 0.90, "numpy.fft": 0.90, "nn": 0.90, "random": 0.90,
     "scipy.special": 0.90, "lax": 0.60,
+    "scipy.linalg": 0.80,  # beyond the breadth issue's list; tracked all the same
 }
 
 _LIST_JAX = """

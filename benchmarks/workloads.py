@@ -337,3 +337,119 @@ def while_newton_steady(jax, jnp, b):
     a = _newton_data(jnp)
     f = jax.jit(_make_newton_sqrt(jax, jnp))
     return b.per_call(lambda: f(a), number=b.n(20, 5), repeat=b.n(7, 3))
+
+
+# ---------------------------------------------------------------------------------------
+# Breadth (issue 6): eager dispatch of 20 representative jnp functions on small arrays,
+# one row each plus their total, and a jitted numerically heavy program.
+
+@functools.lru_cache(maxsize=None)
+def _np_small(jnp):
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.standard_normal(16).astype(np.float32))
+    y = jnp.asarray(rng.standard_normal(16).astype(np.float32))
+    m = jnp.asarray(rng.standard_normal((4, 4)).astype(np.float32))
+    return x, y, m
+
+
+# (row name, call); each call takes (jnp, x, y, m) with x, y f32[16] and m f32[4,4].
+EAGER_NUMPY = [
+    ("add", lambda jnp, x, y, m: jnp.add(x, y)),
+    ("multiply", lambda jnp, x, y, m: jnp.multiply(x, 2.0)),
+    ("sin", lambda jnp, x, y, m: jnp.sin(x)),
+    ("exp", lambda jnp, x, y, m: jnp.exp(x)),
+    ("sqrt_abs", lambda jnp, x, y, m: jnp.sqrt(jnp.abs(x))),
+    ("tanh", lambda jnp, x, y, m: jnp.tanh(x)),
+    ("maximum", lambda jnp, x, y, m: jnp.maximum(x, y)),
+    ("where", lambda jnp, x, y, m: jnp.where(x > 0, x, y)),
+    ("clip", lambda jnp, x, y, m: jnp.clip(x, -1.0, 1.0)),
+    ("sum", lambda jnp, x, y, m: jnp.sum(m)),
+    ("mean_axis", lambda jnp, x, y, m: jnp.mean(m, axis=0)),
+    ("max", lambda jnp, x, y, m: jnp.max(x)),
+    ("argmax", lambda jnp, x, y, m: jnp.argmax(x)),
+    ("matmul", lambda jnp, x, y, m: jnp.matmul(m, m)),
+    ("dot", lambda jnp, x, y, m: jnp.dot(x, y)),
+    ("reshape", lambda jnp, x, y, m: jnp.reshape(x, (4, 4))),
+    ("transpose", lambda jnp, x, y, m: jnp.transpose(m)),
+    ("concatenate", lambda jnp, x, y, m: jnp.concatenate([x, y])),
+    ("stack", lambda jnp, x, y, m: jnp.stack([x, y])),
+    ("cumsum", lambda jnp, x, y, m: jnp.cumsum(x)),
+]
+
+
+def _eager_np_workload(row, call):
+    @workload(f"eager_np_{row}", f"eager jnp: {row} on f32[16] / f32[4,4]", target=1.0)
+    def run(jax, jnp, b):
+        x, y, m = _np_small(jnp)
+        return b.per_call(lambda: call(jnp, x, y, m), number=b.n(1000, 200), warmup=20)
+    return run
+
+
+for _row, _call in EAGER_NUMPY:
+    _eager_np_workload(_row, _call)
+
+
+@workload("eager_numpy_20", "eager jnp: the 20 functions above, one call each (total)",
+          target=1.0)
+def eager_numpy_20(jax, jnp, b):
+    x, y, m = _np_small(jnp)
+    calls = [c for _, c in EAGER_NUMPY]
+
+    def all20():
+        for c in calls:
+            out = c(jnp, x, y, m)
+        return out
+    return b.per_call(all20, number=b.n(100, 25), warmup=5)
+
+
+def _make_heavy(jax, jnp):
+    """A transformer-style block, jitted: layer norm, attention with softmax, a GELU MLP,
+    and a residual, on f32[8, 256, 256]; a new function each call."""
+    def block(x, wq, wk, wv, w1, w2):
+        mu = jnp.mean(x, axis=-1, keepdims=True)
+        var = jnp.var(x, axis=-1, keepdims=True)
+        h = (x - mu) * jax.lax.rsqrt(var + 1e-5)
+        q, k, v = h @ wq, h @ wk, h @ wv
+        s = jnp.einsum("bqd,bkd->bqk", q, k) / jnp.sqrt(jnp.float32(q.shape[-1]))
+        a = jax.nn.softmax(s, axis=-1)
+        h = x + jnp.einsum("bqk,bkd->bqd", a, v)
+        z = h @ w1
+        z = 0.5 * z * (1.0 + jnp.tanh(0.7978845608 * (z + 0.044715 * z ** 3)))
+        return h + z @ w2
+    return block
+
+
+@functools.lru_cache(maxsize=None)
+def _heavy_data(jnp):
+    rng = np.random.default_rng(0)
+    d = 256
+    x = jnp.asarray(rng.standard_normal((8, 256, d)).astype(np.float32))
+    ws = [jnp.asarray((rng.standard_normal(s) / np.sqrt(s[0])).astype(np.float32))
+          for s in ((d, d), (d, d), (d, d), (d, 4 * d), (4 * d, d))]
+    return (x, *ws)
+
+
+@workload("heavy_block_steady", "jit(transformer block) f32[8,256,256], steady state",
+          target=1.05, requires=("jit", "nn.softmax"))
+def heavy_block_steady(jax, jnp, b):
+    args = _heavy_data(jnp)
+    f = jax.jit(_make_heavy(jax, jnp))
+    return b.per_call(lambda: f(*args), number=b.n(10, 3), repeat=b.n(7, 3))
+
+
+@workload("heavy_block_grad_steady",
+          "jit(grad(sum of transformer block)) f32[8,256,256], steady state",
+          target=1.05, requires=("jit", "grad", "nn.softmax"))
+def heavy_block_grad_steady(jax, jnp, b):
+    args = _heavy_data(jnp)
+    blk = _make_heavy(jax, jnp)
+    f = jax.jit(jax.grad(lambda *a: jnp.sum(blk(*a)), argnums=(0, 1, 4)))
+    return b.per_call(lambda: f(*args), number=b.n(5, 2), repeat=b.n(7, 3))
+
+
+@workload("random_normal_steady", "jit(random.normal(key, (2_000_000,))) steady state",
+          target=1.05, requires=("jit", "random.normal"))
+def random_normal_steady(jax, jnp, b):
+    f = jax.jit(lambda k: jax.random.normal(k, (2_000_000,)))
+    k = jax.random.key(0)
+    return b.per_call(lambda: f(k), number=b.n(10, 3), repeat=b.n(7, 3))

@@ -27,6 +27,25 @@ def run_oracle(code: str, timeout: float = 300) -> object:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def cached_oracle(code: str, timeout: float = 600) -> object:
+    """`run_oracle(code)`, kept in the temp directory under a digest of the code: the inputs
+    and the pinned reference JAX fix the answer, and the reference run is slow. Written
+    atomically, so parallel test workers can share it."""
+    import hashlib
+    import tempfile
+    digest = hashlib.sha256(code.encode()).hexdigest()[:20]
+    path = os.path.join(tempfile.gettempdir(), f"cellax_oracle_{digest}.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    result = run_oracle(code, timeout)
+    tmp = f"{path}.{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(result, f)
+    os.replace(tmp, path)
+    return result
+
+
 @pytest.fixture(scope="session")
 def oracle():
     return run_oracle

@@ -89,3 +89,11 @@ def test_custom_vjp_bwd_sees_residuals_in_process():
     clip_grad.defvjp(fwd, bwd)
     g = jax.grad(lambda x: jnp.sum(clip_grad(x) * jnp.asarray([5.0, 0.5, -3.0])))(jnp.ones(3))
     np.testing.assert_allclose(np.asarray(g), [1.0, 0.5, -1.0])
+
+
+def test_custom_jvp_applied_to_tangents_transposes_like_jax():
+    """A custom_jvp rule that calls another custom_jvp function on its tangents: reverse
+    mode transposes the inner call as its primal function (as JAX does)."""
+    from conftest import run_script
+    code = open(__file__.replace("test_custom_derivatives.py", "_nested_custom_jvp.py")).read()
+    assert run_script(code, "cellax") == run_script(code, "jax")

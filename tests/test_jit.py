@@ -361,3 +361,30 @@ def test_method_and_decorator_forms():
 
     assert f.__name__ == "f" and f.__wrapped__.__name__ == "f"
     assert float(f(1.0)) == 2.0
+
+
+def test_clear_caches_drops_control_flow_traces():
+    from cellax.lax import control_flow as lax_cf, loops
+    body = lambda c, x: (c + x, c * x)  # noqa: E731
+    out = jax.lax.scan(body, 0.0, jnp.arange(3.0))
+    cond_fn = lambda x: jax.lax.cond(x > 0, jnp.sin, jnp.cos, x)  # noqa: E731
+    cond_fn(1.0)
+    assert loops._trace_cache or lax_cf._weak_trace_cache
+    jax.clear_caches()
+    assert not loops._trace_cache and not lax_cf._weak_trace_cache
+    assert not lax_cf._strong_trace_cache
+    again = jax.lax.scan(body, 0.0, jnp.arange(3.0))
+    np.testing.assert_array_equal(np.asarray(again[1]), np.asarray(out[1]))
+
+
+def test_eager_grad_through_jitted_jnp_functions_hits_the_compile_cache():
+    """jnp.cumsum/sort/take are jits; differentiating them eagerly splits their jaxprs
+    (partial eval). The split is memoized, so a second call compiles nothing new."""
+    x = jnp.arange(5.0)
+    for f in (lambda x: jnp.cumsum(x).sum(), lambda x: jnp.sort(x).sum(),
+              lambda x: jnp.take(x, jnp.array([0, 2])).sum()):
+        g = jax.grad(f)
+        first = np.asarray(g(x))
+        n = len(dispatch._jaxpr_cache)
+        np.testing.assert_array_equal(np.asarray(g(x)), first)
+        assert len(dispatch._jaxpr_cache) == n

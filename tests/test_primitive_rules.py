@@ -47,7 +47,13 @@ LINEAR = ["neg", "add", "sub", "add_any", "mul", "div", "convert_element_type", 
           "reduce_sum", "broadcast_in_dim", "reshape", "transpose", "squeeze", "rev",
           "concatenate", "pad", "slice", "dynamic_slice", "dynamic_update_slice", "dot_general",
           "real", "imag", "conj", "complex", "jit", "remat2", "custom_lin", "psum",
-          "all_gather", "gather", "scatter-add", "scan", "cond"]
+          "all_gather", "gather", "scatter-add", "scan", "cond",
+          "fft",  # tests/test_fft.py
+          "conv_general_dilated",
+          # tests/test_windowed.py
+          "cumsum", "reduce_window_sum", "select_and_gather_add", "select_and_scatter_add",
+          "reduce_precision",
+          "triangular_solve"]  # tests/test_linalg.py (linear in b)
 
 
 @pytest.mark.parametrize("name", LINEAR)

@@ -260,6 +260,24 @@ VMAP_COVERED_ELSEWHERE = {
     "scatter-sub", "scatter-mul", "scatter-min", "scatter-max",
     # the control-flow test files (empty2 has no operands)
     "cond", "while", "scan", "empty2",
+    # tests/test_sorting.py (vmap vs a loop, in_axes 0 and 1)
+    "sort", "top_k", "approx_top_k",
+    # tests/test_fft.py (vmap vs a loop, each fft_type, several in_axes)
+    "fft",
+    # tests/test_special.py (vmap vs a loop, three in_axes)
+    "igamma", "igammac", "igamma_grad_a", "random_gamma_grad", "regularized_incomplete_beta",
+    "bessel_i0e", "bessel_i1e", "zeta",
+    # tests/test_conv.py (vmap over lhs, rhs and both vs a loop)
+    "conv_general_dilated",
+    # tests/test_windowed.py (vmap vs a loop, in_axes 0 and 1)
+    "cumsum", "cumprod", "cummax", "cummin", "cumlogsumexp", "reduce_window_sum",
+    "reduce_window_max", "reduce_window_min", "reduce_window", "select_and_gather_add",
+    "select_and_scatter_add", "reduce", "reduce_precision",
+    # tests/test_linalg.py (vmap vs a loop; batched and unbatched operands)
+    "cholesky", "triangular_solve", "lu", "lu_pivots_to_permutation", "qr", "eigh", "svd",
+    "eig",
+    # tests/test_random_distributions.py (vmap over keys and a vs a loop)
+    "random_gamma",
 }
 # Elementwise primitives share one rule per family (vectorized / broadcasting), which the
 # table checks through the family members above.

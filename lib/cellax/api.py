@@ -557,6 +557,18 @@ def clear_caches() -> None:
     """Drop every compiled program and traced jaxpr cache."""
     dispatch.clear_caches()
     backend.clear_cpp_jit_caches()
+    # The control-flow primitives' traces and the rule results derived from them.
+    from cellax.lax import control_flow as lax_cf, loops
+    from cellax.primitives import control_flow as prim_cf, scan
+    lax_cf._weak_trace_cache.clear()
+    lax_cf._strong_trace_cache.clear()
+    loops._trace_cache.clear()
+    prim_cf.clear_caches()
+    scan.clear_caches()
+    from cellax.interpreters import partial_eval
+    from cellax.primitives import call
+    partial_eval.clear_caches()
+    call.clear_autodiff_caches()
     import gc
     for obj in gc.get_objects():
         if type(obj) is JitWrapped:

@@ -348,3 +348,40 @@ def make_array(aval, device, single_device_arrays):
 
 def block_until_ready_many(arrays) -> None:
     _jax.batched_block_until_ready(arrays)
+
+
+# ---------------------------------------------------------------------------------------
+# LAPACK kernels (linear algebra on CPU). jaxlib ships them as typed-FFI custom-call
+# targets; they are registered with XLA's CPU target table once, on first use, before a
+# module calling them is compiled. Owned by the linear-algebra primitives.
+
+_lapack_lock = threading.Lock()
+_lapack_ready = False
+
+
+def ensure_lapack_registered() -> None:
+    """Make the `lapack_*_ffi` custom-call targets known to the CPU compiler."""
+    global _lapack_ready
+    if _lapack_ready:
+        return
+    with _lapack_lock:
+        if _lapack_ready:
+            return
+        from jaxlib.cpu import _lapack
+        _lapack.initialize()
+        for name, capsule in _lapack.registrations().items():
+            if name.endswith("_ffi"):
+                xla_client.register_custom_call_target(name, capsule, "cpu", api_version=1)
+        _lapack_ready = True
+
+
+def lapack_target(fn_base: str, dtype) -> str:
+    """The custom-call target name of LAPACK routine `fn_base` for `dtype`, e.g.
+    ('potrf', float32) -> 'lapack_spotrf_ffi'."""
+    prefix = {"float32": "s", "float64": "d", "complex64": "c", "complex128": "z"}.get(
+        np.dtype(dtype).name)
+    if prefix is None:
+        raise NotImplementedError(f"LAPACK {fn_base} does not support dtype {np.dtype(dtype)}")
+    ensure_lapack_registered()
+    return f"lapack_{prefix}{fn_base}_ffi"
+# --- end of LAPACK section --------------------------------------------------------------

@@ -21,6 +21,7 @@ class Config:
             "jax_enable_x64": _env_flag("CELLAX_ENABLE_X64"),
             "jax_disable_jit": _env_flag("CELLAX_DISABLE_JIT"),
             "jax_platforms": os.environ.get("CELLAX_PLATFORMS"),
+            "jax_use_high_dynamic_range_gumbel": False,
         }
         self._listeners: dict[str, list] = {}
 

@@ -417,7 +417,14 @@ class Tracer:
         return complex(self._concrete_or_raise(ConcretizationTypeError, "complex"))
 
     def __index__(self):
-        return int(self._concrete_or_raise(TracerIntegerConversionError, "__index__"))
+        value = self._concrete_or_raise(TracerIntegerConversionError, "__index__")
+        value = np.asarray(value)
+        if value.ndim or value.dtype.kind not in "iub":  # a float is no index, even if whole
+            if value.ndim:
+                raise TypeError("Only integer scalar arrays can be converted to a scalar "
+                                "index.")
+            return operator.index(value.item())
+        return int(value)
 
     def __array__(self, dtype=None, copy=None):
         value = self.to_concrete_value()

@@ -111,6 +111,25 @@ def _custom_jvp_call_jvp(primals, tangents, *, call_jaxpr, jvp, name, symbolic_z
 core.jvp_rules[custom_jvp_call_p] = _custom_jvp_call_jvp
 
 
+def _custom_jvp_call_transpose(cts, *args, call_jaxpr, **params):
+    """A custom_jvp function applied to tangents (inside another custom rule) is staged into
+    the linear jaxpr; there its custom rule no longer matters and the call transposes as
+    its primal function does."""
+    from cellax.interpreters import transpose as tr_mod
+    from cellax.primitives.call import transpose_jaxpr
+    undefined = tuple(tr_mod.is_undefined_primal(a) for a in args)
+    ct_nonzero = tuple(type(c) is not jvp_mod.Zero for c in cts)
+    trans = transpose_jaxpr(call_jaxpr, undefined, ct_nonzero)
+    outs = core.eval_jaxpr(trans.jaxpr, trans.consts,
+                           *[a for a, u in zip(args, undefined) if not u],
+                           *[c for c in cts if type(c) is not jvp_mod.Zero])
+    it = iter(outs)
+    return [next(it) if u else None for u in undefined]
+
+
+core.transpose_rules[custom_jvp_call_p] = _custom_jvp_call_transpose
+
+
 class custom_jvp:
     """A function with a user-defined JVP rule (`@f.defjvp`), as `jax.custom_jvp`."""
 

@@ -22,11 +22,62 @@ complex64, complex128 = np.dtype("complex64"), np.dtype("complex128")
 # The dtype of tangents of integer and boolean values (JAX's float0: zero-sized).
 float0 = np.dtype([("float0", np.void, 0)])
 
+# The narrow types from ml_dtypes. NumPy sees most of them as opaque void types
+# (dtype.kind "V"), so everything below classifies dtypes by set membership, never by kind.
+float8_e3m4 = np.dtype(ml_dtypes.float8_e3m4)
+float8_e4m3 = np.dtype(ml_dtypes.float8_e4m3)
+float8_e4m3b11fnuz = np.dtype(ml_dtypes.float8_e4m3b11fnuz)
+float8_e4m3fn = np.dtype(ml_dtypes.float8_e4m3fn)
+float8_e4m3fnuz = np.dtype(ml_dtypes.float8_e4m3fnuz)
+float8_e5m2 = np.dtype(ml_dtypes.float8_e5m2)
+float8_e5m2fnuz = np.dtype(ml_dtypes.float8_e5m2fnuz)
+float8_e8m0fnu = np.dtype(ml_dtypes.float8_e8m0fnu)
+float6_e2m3fn = np.dtype(ml_dtypes.float6_e2m3fn)
+float6_e3m2fn = np.dtype(ml_dtypes.float6_e3m2fn)
+float4_e2m1fn = np.dtype(ml_dtypes.float4_e2m1fn)
+int1, int2, int4 = (np.dtype(getattr(ml_dtypes, n)) for n in ("int1", "int2", "int4"))
+uint1, uint2, uint4 = (np.dtype(getattr(ml_dtypes, n)) for n in ("uint1", "uint2", "uint4"))
+
+_float8_types = [float8_e3m4, float8_e4m3, float8_e8m0fnu, float8_e4m3b11fnuz, float8_e4m3fn,
+                 float8_e4m3fnuz, float8_e5m2, float8_e5m2fnuz]
+_float6_types = [float6_e2m3fn, float6_e3m2fn]
+_float4_types = [float4_e2m1fn]
+_narrow_float_types = [*_float4_types, *_float6_types, *_float8_types]
+_narrow_signed_types = [int1, int2, int4]
+_narrow_unsigned_types = [uint1, uint2, uint4]
+_narrow_int_types = [*_narrow_signed_types, *_narrow_unsigned_types]
+
 _int_types = [int8, int16, int32, int64]
 _uint_types = [uint8, uint16, uint32, uint64]
 _float_types = [bfloat16, float16, float32, float64]
 _complex_types = [complex64, complex128]
-supported_dtypes = frozenset([bool_, *_int_types, *_uint_types, *_float_types, *_complex_types])
+supported_dtypes = frozenset([bool_, *_int_types, *_uint_types, *_float_types, *_complex_types,
+                              *_narrow_float_types, *_narrow_int_types])
+
+# Dtype classes as JAX sees them (for kinds, predicates and issubdtype).
+signed_dtypes = frozenset([*_narrow_signed_types, *_int_types])
+unsigned_dtypes = frozenset([*_narrow_unsigned_types, *_uint_types])
+floating_dtypes = frozenset([*_narrow_float_types, *_float_types])
+complex_dtypes = frozenset(_complex_types)
+custom_float_dtypes = frozenset([*_narrow_float_types, bfloat16])
+narrow_dtypes = frozenset([*_narrow_float_types, *_narrow_int_types])
+_KIND = {bool_: "b", **{d: "i" for d in signed_dtypes}, **{d: "u" for d in unsigned_dtypes},
+         **{d: "f" for d in floating_dtypes}, **{d: "c" for d in complex_dtypes}}
+
+
+def kind(dt) -> str:
+    """NumPy's one-letter kind ("b", "i", "u", "f", "c"), with the ml_dtypes types placed
+    where JAX places them (int4 is "i", float8_e4m3fn is "f") instead of NumPy's "V"."""
+    dt = np.dtype(dt)
+    return _KIND.get(dt) or dt.kind
+
+
+def supports_inf(dt) -> bool:
+    dt = np.dtype(dt)
+    if dt in (float8_e4m3b11fnuz, float8_e4m3fn, float8_e4m3fnuz, float8_e5m2fnuz):
+        return False
+    return is_inexact(dt)
+
 
 _x64 = False
 
@@ -130,27 +181,41 @@ def dtype(x) -> np.dtype:
     return check_user_dtype(x)
 
 
+def _scalar_type(x):
+    if isinstance(x, type) and issubclass(x, np.generic):
+        return x
+    return np.dtype(x).type
+
+
+_CUSTOM_FLOAT_TYPES = frozenset(d.type for d in custom_float_dtypes)
+_NARROW_SIGNED_TYPES = frozenset(d.type for d in _narrow_signed_types)
+_NARROW_UNSIGNED_TYPES = frozenset(d.type for d in _narrow_unsigned_types)
+
+
 def issubdtype(a, b) -> bool:
+    """`jnp.issubdtype`: NumPy's, except that bfloat16, the float8/6/4 types and the
+    2/4-bit integers sit under floating / signedinteger / unsignedinteger, as in JAX."""
     if a is None:
         return False
-    return np.issubdtype(a, b) if not _is_custom_float(a) else (
-        b in (np.floating, np.inexact, np.number, np.generic) or np.dtype(a) == np.dtype(b)
-        if not isinstance(b, np.dtype) or b != bfloat16 else np.dtype(a) == b)
-
-
-def _is_custom_float(a) -> bool:
     try:
-        return np.dtype(a) == bfloat16
+        a_t, b_t = _scalar_type(a), _scalar_type(b)
     except TypeError:
-        return False
+        return bool(np.issubdtype(a, b))
+    if a_t in _CUSTOM_FLOAT_TYPES:
+        return b_t in (a_t, np.floating, np.inexact, np.number, np.generic)
+    if a_t in _NARROW_SIGNED_TYPES:
+        return b_t in (a_t, np.signedinteger, np.integer, np.number, np.generic)
+    if a_t in _NARROW_UNSIGNED_TYPES:
+        return b_t in (a_t, np.unsignedinteger, np.integer, np.number, np.generic)
+    return bool(np.issubdtype(a_t, b_t))
 
 
 def is_float(dt) -> bool:
-    return dt.kind == "f" or dt == bfloat16
+    return dt.kind == "f" or dt in floating_dtypes
 
 
 def is_inexact(dt) -> bool:
-    return dt.kind in "fc" or dt == bfloat16
+    return dt.kind in "fc" or dt in floating_dtypes
 
 
 def is_complex(dt) -> bool:
@@ -158,15 +223,67 @@ def is_complex(dt) -> bool:
 
 
 def is_integer(dt) -> bool:
-    return dt.kind in "iu"
+    return dt.kind in "iu" or dt in _KIND and _KIND[dt] in "iu"
+
+
+def is_signed_integer(dt) -> bool:
+    return dt.kind == "i" or dt in _narrow_signed_types
+
+
+def is_unsigned_integer(dt) -> bool:
+    return dt.kind == "u" or dt in _narrow_unsigned_types
 
 
 def finfo(dt):
-    return ml_dtypes.finfo(dt)
+    """`jnp.finfo` (ml_dtypes' finfo knows bfloat16 and the float8/6/4 types)."""
+    return ml_dtypes.finfo(_finfo_arg(dt))
 
 
 def iinfo(dt):
-    return np.iinfo(dt)
+    """`jnp.iinfo` (ml_dtypes' iinfo knows int1/2/4 and uint1/2/4)."""
+    return ml_dtypes.iinfo(_finfo_arg(dt))
+
+
+def _finfo_arg(dt):
+    # Arrays, tracers and jnp scalar types: use their dtype; dtypes and strings pass as-is.
+    inner = getattr(dt, "dtype", None)
+    return inner if isinstance(inner, np.dtype) else dt
+
+
+def max_identity(dt) -> np.ndarray:
+    """The identity of max over `dt`: -inf, or finfo.min for floats without infinities
+    (float8_e4m3fn...), iinfo.min for integers (int4 included), False for bool."""
+    dt = np.dtype(dt)
+    if is_inexact(dt):
+        return np.array(-np.inf if supports_inf(dt) else finfo(dt).min, dt)
+    if dt == bool_:
+        return np.array(False)
+    return np.array(iinfo(dt).min, dt)
+
+
+def min_identity(dt) -> np.ndarray:
+    dt = np.dtype(dt)
+    if is_inexact(dt):
+        return np.array(np.inf if supports_inf(dt) else finfo(dt).max, dt)
+    if dt == bool_:
+        return np.array(True)
+    return np.array(iinfo(dt).max, dt)
+
+
+def itemsize_bits(dt) -> int:
+    """Bits per element (4 for int4, 8 for bool), as JAX's `dtypes.itemsize_bits`."""
+    if dt is None:
+        raise ValueError("dtype cannot be None.")
+    dt = np.dtype(dt)
+    if dt == bool_:
+        return 8
+    if is_integer(dt):
+        return int(iinfo(dt).bits)
+    if is_float(dt):
+        return int(finfo(dt).bits)
+    if is_complex(dt):
+        return 2 * int(finfo(dt).bits)
+    raise ValueError(f"unexpected input: dtype={dt!r}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -178,16 +295,19 @@ WEAK_INT, WEAK_FLOAT, WEAK_COMPLEX = "int*", "float*", "complex*"
 
 
 def _lattice(x64: bool) -> dict:
+    # The narrow types hang off the weak nodes with no way up: they combine with weakly
+    # typed values (Python scalars) and with themselves, and with nothing else.
     return {
         bool_: [WEAK_INT],
-        WEAK_INT: [uint8, int8],
+        WEAK_INT: [uint8, int8, *_narrow_int_types],
         uint8: [int16, uint16], uint16: [int32, uint32],
         uint32: [int64, uint64] if x64 else [int32, uint64], uint64: [WEAK_FLOAT],
         int8: [int16], int16: [int32], int32: [int64], int64: [WEAK_FLOAT],
-        WEAK_FLOAT: [bfloat16, float16, WEAK_COMPLEX],
+        WEAK_FLOAT: [*_narrow_float_types, bfloat16, float16, WEAK_COMPLEX],
         bfloat16: [float32], float16: [float32], float32: [float64, complex64],
         float64: [complex128],
         WEAK_COMPLEX: [complex64], complex64: [complex128], complex128: [],
+        **{t: [] for t in _narrow_int_types}, **{t: [] for t in _narrow_float_types},
     }
 
 
@@ -209,19 +329,65 @@ _UB = {True: _upper_bounds(True), False: _upper_bounds(False)}
 _WEAK_OF_KIND = {"i": WEAK_INT, "u": WEAK_INT, "f": WEAK_FLOAT, "c": WEAK_COMPLEX}
 
 
+class TypePromotionError(ValueError):
+    """Raised when two dtypes have no implicit promotion path (e.g. two different float8
+    types, or a float8 type with float32), as JAX's `jax.dtypes.TypePromotionError`."""
+
+
+TypePromotionError.__module__ = "cellax.dtypes"
+
+
 def _node(dt: np.dtype, weak: bool):
     if not weak or dt == bool_:
         return dt
-    return WEAK_FLOAT if dt == bfloat16 else _WEAK_OF_KIND[dt.kind]
+    return _WEAK_OF_KIND[kind(dt)]
 
 
 @functools.lru_cache(maxsize=1024)
 def _join(x64: bool, nodes: frozenset):
+    """The least upper bound of `nodes`, or None when they have no common upper bound."""
     ub = _UB[x64]
     common = frozenset.intersection(*(ub[n] for n in nodes))
     least = [c for c in common if common <= ub[c]]
+    if not least:
+        return None
     assert len(least) == 1, nodes
     return least[0]
+
+
+_PY_TYPE_OF_WEAK = {WEAK_INT: int, WEAK_FLOAT: float, WEAK_COMPLEX: complex}
+
+
+def _no_promotion_path(nodes) -> TypePromotionError:
+    names = tuple(str(_PY_TYPE_OF_WEAK.get(n, n)) if isinstance(n, str) else str(n)
+                  for n in nodes)
+    head = f"Input dtypes {names} have no available implicit dtype promotion path."
+    if any(n in _float8_types for n in nodes):
+        why = "8-bit floats do not support implicit promotion"
+    elif any(n in _float6_types for n in nodes):
+        why = "6-bit floats do not support implicit promotion"
+    elif any(n in _float4_types for n in nodes):
+        why = "4-bit floats do not support implicit promotion"
+    elif any(n in _narrow_int_types for n in nodes):
+        return TypePromotionError(
+            f"{head} To avoid unintended promotion, 1-bit, 2-bit and 4-bit integers do not "
+            "support implicit promotion. If you'd like your inputs to be promoted to another "
+            "type, you can do so explicitly using e.g. x.astype('int32')")
+    else:
+        return TypePromotionError(
+            f"{head} Try explicitly casting inputs to the desired output type.")
+    return TypePromotionError(
+        f"{head} To avoid unintended promotion, {why}. If you'd like your inputs to be "
+        "promoted to another type, you can do so explicitly using e.g. x.astype('float32')")
+
+
+def _least_upper_bound(x64: bool, nodes: list):
+    # `nodes` keeps the callers' order (deduplicated) for the error message.
+    nodes = list(dict.fromkeys(nodes))
+    out = _join(x64, frozenset(nodes))
+    if out is None:
+        raise _no_promotion_path(nodes)
+    return out
 
 
 _WEAK_DEFAULTS = {WEAK_INT: default_int_dtype, WEAK_FLOAT: default_float_dtype,
@@ -236,21 +402,22 @@ def promote_types(dtypes_and_weak) -> tuple[np.dtype, bool]:
     first = pairs[0]
     if all(p == first for p in pairs):
         return first
-    dts = {p[0] for p in pairs}
-    if len(dts) == 1 and not all(w for _, w in pairs):
+    dts = [p[0] for p in pairs]
+    if len(set(dts)) == 1 and not all(w for _, w in pairs):
         return first[0], False
+    # (JAX names the nodes of a failed promotion in set order, which varies from run to
+    # run with the dtypes' hashes; we keep the arguments' order.)
     if all(w for _, w in pairs):
-        node = _join(_x64, frozenset(dts))
+        node = _least_upper_bound(_x64, dts)
         out = _WEAK_DEFAULTS[node]() if isinstance(node, str) else node
         return out, out != bool_
-    node = _join(_x64, frozenset(_node(d, w) for d, w in pairs))
+    node = _least_upper_bound(_x64, [_node(d, w) for d, w in pairs])
     if isinstance(node, str):
         return _WEAK_DEFAULTS[node](), True
     return node, False
 
 
 _WEAK_PY_TYPES = {int: WEAK_INT, float: WEAK_FLOAT, complex: WEAK_COMPLEX}
-_PY_TYPE_OF_WEAK = {WEAK_INT: int, WEAK_FLOAT: float, WEAK_COMPLEX: complex}
 
 
 def promote_types_strict(a, b) -> np.dtype:
@@ -265,7 +432,7 @@ def promote_types_strict(a, b) -> np.dtype:
             if node not in supported_dtypes:
                 raise TypeError(f"JAX only supports number and bool dtypes, got dtype {node}")
         nodes.append(node)
-    out = _join(True, frozenset(nodes))
+    out = _least_upper_bound(True, nodes)
     return np.dtype(_PY_TYPE_OF_WEAK.get(out, out))
 
 
@@ -295,11 +462,9 @@ def short_name(dt: np.dtype) -> str:
 
 
 _SHORT = {bool_: "bool", bfloat16: "bf16"}
-for _d in [*_int_types, *_uint_types, float16, float32, float64, *_complex_types]:
-    _SHORT[_d] = _d.kind.replace("i", "i") + str(_d.itemsize * 8) if _d.kind != "c" else (
-        "c" + str(_d.itemsize * 8))
-    if _d.kind == "f":
-        _SHORT[_d] = "f" + str(_d.itemsize * 8)
-    elif _d.kind == "u":
-        _SHORT[_d] = "u" + str(_d.itemsize * 8)
+for _d in [*_int_types, *_uint_types, float16, float32, float64, *_complex_types,
+           *_narrow_float_types, *_narrow_int_types]:
+    # JAX's short names: float8_e4m3fn -> f8_e4m3fn, uint4 -> u4, complex64 -> c64.
+    _SHORT[_d] = (_d.name.replace("float", "f").replace("uint", "u").replace("int", "i")
+                  .replace("complex", "c"))
 del _d

@@ -94,6 +94,10 @@ def check_jvp(f: Callable, f_jvp: Callable, args: Sequence, atol=None, rtol=None
     _assert_close("JVP vs finite differences", t_out, numeric, atol, rtol)
 
 
+def _wide(x):
+    return np.complex128 if np.asarray(x).dtype.kind == "c" else np.float64
+
+
 def check_vjp(f: Callable, f_vjp: Callable, args: Sequence, atol=None, rtol=None, eps=None,
               rng=None) -> None:
     """Check <vjp(ct), t> == <ct, jvp(t)> with jvp from finite differences."""
@@ -105,10 +109,12 @@ def check_vjp(f: Callable, f_vjp: Callable, args: Sequence, atol=None, rtol=None
     out, pullback = f_vjp(*args)
     tangents = _rand_like(rng, tuple(args))
     cts = _rand_like(rng, out)
-    ct_in = pullback(cts)
+    # conj(vjp(conj(ct))), as JAX's check_vjp: with JAX's (unconjugated) cotangent
+    # convention this makes the identity hold for non-holomorphic and real<->complex maps.
+    ct_in = tree_map(np.conj, pullback(tree_map(np.conj, cts)))
     plus = f(*_axpy(eps, tangents, tuple(args)))
     minus = f(*_axpy(-eps, tangents, tuple(args)))
-    numeric = tree_map(lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64))
+    numeric = tree_map(lambda p, m: (np.asarray(p, _wide(p)) - np.asarray(m, _wide(m)))
                        / (2 * eps), plus, minus)
     lhs = _inner(ct_in, tangents)
     rhs = _inner(cts, numeric)

@@ -25,11 +25,28 @@ _ELEM = {
     dtypes.uint64: "ui64", dtypes.float16: "f16", dtypes.bfloat16: "bf16",
     dtypes.float32: "f32", dtypes.float64: "f64", dtypes.complex64: "complex<f32>",
     dtypes.complex128: "complex<f64>",
+    # The narrow types, spelled as JAX lowers them (int1/uint1 are 1-bit integers, like bool).
+    dtypes.float8_e3m4: "f8E3M4", dtypes.float8_e4m3: "f8E4M3",
+    dtypes.float8_e4m3b11fnuz: "f8E4M3B11FNUZ", dtypes.float8_e4m3fn: "f8E4M3FN",
+    dtypes.float8_e4m3fnuz: "f8E4M3FNUZ", dtypes.float8_e5m2: "f8E5M2",
+    dtypes.float8_e5m2fnuz: "f8E5M2FNUZ", dtypes.float8_e8m0fnu: "f8E8M0FNU",
+    dtypes.float6_e2m3fn: "f6E2M3FN", dtypes.float6_e3m2fn: "f6E3M2FN",
+    dtypes.float4_e2m1fn: "f4E2M1FN",
+    dtypes.int1: "i1", dtypes.int2: "i2", dtypes.int4: "i4",
+    dtypes.uint1: "ui1", dtypes.uint2: "ui2", dtypes.uint4: "ui4",
 }
 
 
 def elem_type(dtype: np.dtype) -> str:
-    return _ELEM[np.dtype(dtype)]
+    dtype = np.dtype(dtype)
+    if dtype == dtypes.uint1:
+        # JAX spells it ui1 too, and fails the same way: StableHLO ops take i1 (bool) and
+        # 2-bit-and-wider integers, but no unsigned 1-bit type.
+        raise ValueError("Cannot lower a computation on uint1 arrays: StableHLO has no "
+                         "unsigned 1-bit element type. uint1 arrays can be created and "
+                         "transferred; cast them on the host (np.asarray(x).astype(...)) "
+                         "or use bool / uint2 instead.")
+    return _ELEM[dtype]
 
 
 def tensor_type(aval_or_shape, dtype=None) -> str:
@@ -62,6 +79,8 @@ def dense_attr(value: np.ndarray, aval: ShapedArray | None = None) -> str:
         if flat.size and (flat == flat[0]).all():
             return f"dense<{'true' if flat[0] else 'false'}> : {ttype}"
         return f"dense<[{', '.join('true' if v else 'false' for v in flat)}]> : {ttype}"
+    if value.dtype in _SUB_BYTE_INTS:
+        return _sub_byte_int_attr(value, ttype)
     flat = np.ascontiguousarray(value).ravel()
     if flat.size and flat.size > 1 and (flat.view(np.uint8).reshape(flat.size, -1)
                                         == flat.view(np.uint8).reshape(flat.size, -1)[0]).all():
@@ -70,6 +89,25 @@ def dense_attr(value: np.ndarray, aval: ShapedArray | None = None) -> str:
         return f"dense<> : {ttype}" if value.size == 0 else f"dense<0> : {ttype}"
     data = flat.astype(flat.dtype.newbyteorder("<"), copy=False).tobytes().hex().upper()
     return f'dense<"0x{data}"> : {ttype}'
+
+
+_SUB_BYTE_INTS = {dtypes.int1, dtypes.int2, dtypes.int4, dtypes.uint1, dtypes.uint2,
+                  dtypes.uint4}
+
+
+def _sub_byte_int_attr(value: np.ndarray, ttype: str) -> str:
+    # Written as integers (the hex form's packing of sub-byte elements is MLIR's choice,
+    # not ml_dtypes' one-per-byte layout); 1-bit ones as true/false, like bool.
+    ints = value.astype(np.int8).ravel()
+    if value.dtype in (dtypes.int1, dtypes.uint1):
+        words = ["true" if v else "false" for v in ints]
+    else:
+        words = [str(int(v)) for v in ints]
+    if not words:
+        return f"dense<> : {ttype}"
+    if all(w == words[0] for w in words):
+        return f"dense<{words[0]}> : {ttype}"
+    return f"dense<[{', '.join(words)}]> : {ttype}"
 
 
 def loc_attr(source_info, name: str) -> str:
@@ -280,3 +318,18 @@ def lower_jaxpr_to_module(closed: ClosedJaxpr, name: str = "main",
         arg_attrs = [("{jax.buffer_donor = true}" if d else "") for d in donated]
     lower_function(module, "main", closed, public=True, arg_attrs=arg_attrs)
     return module.text()
+
+
+def lower_fun(ctx, fun, args: Sequence[str], avals_in=None) -> list[str]:
+    """Lower `fun` (cellax ops on tracers; returns an array or a list/tuple of arrays) in
+    place on the SSA values `args`, by tracing it to a jaxpr and lowering its equations
+    (JAX's `mlir.lower_fun`). `avals_in` defaults to the equation's input avals."""
+    from cellax.interpreters.staging import trace_to_jaxpr
+
+    def flat(*xs):
+        out = fun(*xs)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+    avals = list(ctx.avals_in if avals_in is None else avals_in)
+    jaxpr, consts, _ = trace_to_jaxpr(flat, avals)
+    return lower_eqns(ctx.fn, jaxpr, consts, list(args))

@@ -117,7 +117,27 @@ partial_eval_rules: dict = {}
 partial_eval_jaxpr_rules: dict = {}
 
 
+_split_cache: dict = {}
+
+
 def partial_eval_jaxpr(jaxpr: Jaxpr, in_unknowns: Sequence[bool]):
+    """`_partial_eval_jaxpr`, memoized on the jaxpr's identity: splitting the same cached
+    jaxpr again gives the same known/unknown jaxpr objects, so the compile caches (keyed on
+    jaxpr identity) hit when a jitted function is differentiated eagerly again."""
+    key = (id(jaxpr), tuple(in_unknowns))
+    hit = _split_cache.get(key)
+    if hit is not None and hit[0] is jaxpr:
+        return hit[1]
+    out = _partial_eval_jaxpr(jaxpr, in_unknowns)
+    _split_cache[key] = (jaxpr, out)
+    return out
+
+
+def clear_caches() -> None:
+    _split_cache.clear()
+
+
+def _partial_eval_jaxpr(jaxpr: Jaxpr, in_unknowns: Sequence[bool]):
     """Split `jaxpr` (constvars count as known inputs) by which inputs are unknown.
 
     Returns (known, unknown, out_unknowns, res_forward) where

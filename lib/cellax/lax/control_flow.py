@@ -312,7 +312,11 @@ def _leaf_paths(tree) -> list:
     return [p for p, _ in leaves_with_paths]
 
 
-def _check_carry_type(name, body_fun, in_tree, in_avals, out_tree, out_avals) -> None:
+def _check_carry_type(name, body_fun, in_tree, in_avals, out_tree, out_avals,
+                      init=None) -> None:
+    """JAX's check that a loop body (while_loop's, scan's) gives back a carry of the input
+    carry's structure and types. `init`, the initial carry where the caller has it, names
+    the leaves in messages; otherwise placeholder leaves in `in_tree` do."""
     try:
         sig = inspect.signature(body_fun)
     except (ValueError, TypeError):
@@ -351,7 +355,8 @@ def _check_carry_type(name, body_fun, in_tree, in_avals, out_tree, out_avals) ->
             "carry output has the same pytree structure as the carry input.")
     if all(_typematch(a, b) for a, b in zip(in_avals, out_avals)):
         return
-    paths = _leaf_paths(in_tree)
+    paths = _leaf_paths(in_tree) if init is None else [
+        p for p, _ in tree_flatten_with_path(init)[0]]
     diffs = [f"{component(p)} has type {_str_long(a)} but the corresponding output carry "
              f"component has type {_str_long(b)}{_mismatch_extra(a, b)}"
              for p, a, b in zip(paths, in_avals, out_avals) if not _typematch(a, b)]

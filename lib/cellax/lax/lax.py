@@ -145,7 +145,11 @@ def convert_element_type(operand, new_dtype, weak_type: bool = False):
         value = value.astype(new_dtype)
         if value.shape == ():
             return _py_scalar(value, new_dtype) if weak_type else value[()]
-        return value
+        if not weak_type:
+            return value
+        # NumPy arrays carry no weak type: a weakly typed result must be an Array.
+        return _ew.convert_element_type_p.bind(value, new_dtype=new_dtype, weak_type=True,
+                                               sharding=None)
     aval = get_aval(operand)
     if aval.dtype == new_dtype and aval.weak_type == weak_type:
         return operand

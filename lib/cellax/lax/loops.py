@@ -7,7 +7,6 @@ concatenations (no primitive of its own).
 """
 from __future__ import annotations
 
-import inspect
 import weakref
 from typing import Callable
 
@@ -17,9 +16,9 @@ from cellax import core, dtypes
 from cellax.core import ClosedJaxpr, Jaxpr, ShapedArray, Tracer
 from cellax.interpreters import staging
 from cellax.interpreters.staging import DebugInfo
+from cellax.lax.control_flow import _check_carry_type
 from cellax.primitives.scan import scan_p
-from cellax.tree_util import (equality_errors, keystr, tree_flatten, tree_flatten_with_path,
-                              tree_map, tree_unflatten)
+from cellax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["scan", "fori_loop", "map", "associative_scan"]
 
@@ -126,64 +125,6 @@ def _length_concretization_error(length):
         "scan-like iteration with a dynamic length, use `while_loop` or `fori_loop`.")
 
 
-def _capitalize(s: str) -> str:
-    return s[0].capitalize() + s[1:]
-
-
-def _check_carry_type(name, body_fun, init, init_tree, in_avals, out_tree, out_avals):
-    try:
-        sig = inspect.signature(body_fun)
-        carry_name = list(sig.parameters)[0] if sig.parameters else None
-    except (ValueError, TypeError):
-        carry_name = None
-    if carry_name:
-        def component(p):
-            return (f"the input carry component {carry_name}{keystr(p)}" if p
-                    else f"the input carry {carry_name}")
-    else:
-        def component(p):
-            return f"the input carry at path {keystr(p)}" if p else "the input carry"
-    if init_tree != out_tree:
-        in_shown = tree_unflatten(init_tree, in_avals)
-        out_shown = tree_unflatten(out_tree, out_avals)
-        diffs = [f"{component(path)} is a {t1} but the corresponding component of the "
-                 f"carry output is a {t2}, so {why}"
-                 for path, t1, t2, why in equality_errors(in_shown, out_shown)]
-        if not diffs:
-            return
-        if len(diffs) == 1:
-            differences = f"{_capitalize(diffs[0])}.\n"
-        else:
-            differences = ("\n".join(f"  * {d};\n" for d in diffs[:-1])
-                           + f"  * {diffs[-1]}.\n")
-        raise TypeError(
-            f"{name} function carry input and carry output must have the same pytree "
-            f"structure, but they differ:\n\n{differences}\nRevise the function so that the "
-            "carry output has the same pytree structure as the carry input.")
-    paths = [p for p, _ in tree_flatten_with_path(init)[0]]
-    diffs = []
-    for path, a, b in zip(paths, in_avals, out_avals):
-        if a.shape == b.shape and a.dtype == b.dtype:
-            continue
-        why = []
-        if a.dtype != b.dtype:
-            why.append("the dtypes do not match")
-        if a.shape != b.shape:
-            why.append("the shapes do not match")
-        extra = ", so " + ", and ".join(why) if why else ""
-        diffs.append(f"{component(path)} has type {a.str_short(False)} but the corresponding "
-                     f"output carry component has type {b.str_short(False)}{extra}")
-    if not diffs:
-        return
-    if len(diffs) == 1:
-        differences = f"{_capitalize(diffs[0])}.\n"
-    else:
-        differences = "\n".join(f"  * {d};\n" for d in diffs[:-1]) + f"  * {diffs[-1]}.\n"
-    raise TypeError(f"{name} function carry input and carry output must have equal types, "
-                    f"but they differ:\n\n{differences}\nRevise the function so that all "
-                    "output types match the corresponding input types.")
-
-
 def _forwarding(jaxpr: Jaxpr) -> list:
     """For each output, the index of the input it is (unchanged), else None."""
     index = {v: i for i, v in enumerate(jaxpr.invars)}
@@ -218,8 +159,8 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                                                               xs_tree, x_avals)
     out_avals = jaxpr.out_avals
     if carry_tree != init_tree:
-        _check_carry_type("scan body", f, init, init_tree, init_avals, carry_tree,
-                          out_avals[:n_carry])
+        _check_carry_type("scan body", f, init_tree, init_avals, carry_tree,
+                          out_avals[:n_carry], init=init)
     # A weakly typed init (a Python scalar) takes the type the body gives the carry.
     changed = False
     for i, (x, a, b) in enumerate(zip(init_flat, init_avals, out_avals[:n_carry])):
@@ -232,8 +173,8 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
         jaxpr, consts, carry_tree, ys_tree, n_carry = _trace_body(f, init_tree, init_avals,
                                                                   xs_tree, x_avals)
         out_avals = jaxpr.out_avals
-    _check_carry_type("scan body", f, init, init_tree, init_avals, carry_tree,
-                      out_avals[:n_carry])
+    _check_carry_type("scan body", f, init_tree, init_avals, carry_tree,
+                      out_avals[:n_carry], init=init)
 
     unroll = core.concrete_or_error(
         unroll, "The `unroll` argument to `scan` expects a concrete `int` or `bool` value.")

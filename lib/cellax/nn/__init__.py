@@ -215,3 +215,37 @@ def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1):
     x = jnp.asarray(x)
     dtype = dtypes.default_float_dtype() if dtype is None else dtype
     return _one_hot(x, num_classes, dtype=dtype, axis=axis)
+
+
+@custom_jvp
+@jit
+def log1mexp(x):
+    """log(1 - exp(-x)) for x >= 0, accurate near 0 and for large x (Mächler's switch at
+    log 2 between the expm1 and log1p forms)."""
+    x = ensure_arraylike("log1mexp", x)
+    near_zero = x < jnp.log(2.0)
+    return jnp.where(near_zero, jnp.log(-jnp.expm1(-x)), jnp.log1p(-jnp.exp(-x)))
+
+
+# d/dx log(1 - e^{-x}) = e^{-x} / (1 - e^{-x}) = 1 / expm1(x)
+log1mexp.defjvps(lambda g, ans, x: g / jnp.expm1(x))
+
+
+def logmeanexp(x, axis=None, where=None, keepdims: bool = False):
+    """log(mean(exp(x))) along `axis` = logsumexp(x) - log(count), counting only the
+    `where` entries when given."""
+    lse = logsumexp(x, axis=axis, where=where, keepdims=keepdims)
+    shape = np.shape(x)
+    if where is None:
+        axes = range(len(shape)) if axis is None else (
+            (axis,) if isinstance(axis, (int, np.integer)) else axis)
+        count = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+        count = lax.convert_element_type(count, lse.dtype)
+    else:
+        count = jnp.sum(jnp.broadcast_to(where, shape), axis, dtype=lse.dtype,
+                        keepdims=keepdims)
+    return lse - jnp.log(count)
+
+
+from cellax.nn._attention import (  # noqa: E402,F401
+    dot_product_attention, get_scaled_dot_general_config, scaled_dot_general, scaled_matmul)

@@ -125,6 +125,7 @@ _METHODS.update({
     "nonzero": _lazy("_shape_ops", "nonzero"), "ptp": _lazy("_reductions", "ptp"),
     "repeat": _lazy("_shape_ops", "repeat"), "searchsorted": _lazy("_shape_ops", "searchsorted"),
     "take": _lazy("_shape_ops", "take"), "trace": _lazy("_shape_ops", "trace"),
+    "sort": _lazy("_sorting", "sort"), "argsort": _lazy("_sorting", "argsort"),
 })
 
 _PROPS = {

@@ -56,6 +56,13 @@ uint8, uint16, uint32, uint64 = map(_make_scalar_type,
                                     (np.uint8, np.uint16, np.uint32, np.uint64))
 float16, float32, float64 = map(_make_scalar_type, (np.float16, np.float32, np.float64))
 bfloat16 = _make_scalar_type(dtypes.bfloat16)
+(float8_e3m4, float8_e4m3, float8_e4m3b11fnuz, float8_e4m3fn, float8_e4m3fnuz, float8_e5m2,
+ float8_e5m2fnuz, float8_e8m0fnu, float6_e2m3fn, float6_e3m2fn, float4_e2m1fn, int1, int2,
+ int4, uint1, uint2, uint4) = map(_make_scalar_type, (
+    dtypes.float8_e3m4, dtypes.float8_e4m3, dtypes.float8_e4m3b11fnuz, dtypes.float8_e4m3fn,
+    dtypes.float8_e4m3fnuz, dtypes.float8_e5m2, dtypes.float8_e5m2fnuz, dtypes.float8_e8m0fnu,
+    dtypes.float6_e2m3fn, dtypes.float6_e3m2fn, dtypes.float4_e2m1fn, dtypes.int1, dtypes.int2,
+    dtypes.int4, dtypes.uint1, dtypes.uint2, dtypes.uint4))
 complex64, complex128 = map(_make_scalar_type, (np.complex64, np.complex128))
 dtype = np.dtype
 inf, nan, pi, e, euler_gamma = np.inf, np.nan, np.pi, np.e, np.euler_gamma
@@ -82,7 +89,7 @@ def _check_arraylike(fun_name: str, *args) -> None:
     for pos, a in enumerate(args):
         if not _is_array_like(a) and not hasattr(a, "__jax_array__"):
             raise TypeError(f"{fun_name} requires ndarray or scalar arguments, got "
-                            f"{type(a).__name__} at position {pos}.")
+                            f"{type(a)} at position {pos}.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -199,8 +206,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     num = int(core.concrete_or_error(num, "jnp.linspace num"))
     dt = dtypes.check_user_dtype(dtype) if dtype is not None else \
         dtypes.result_type(start, stop, float(0))
-    computation = dtypes.promote_types([(dt, False), (dtypes.default_float_dtype(), False)])[0] \
-        if not dtypes.is_inexact(dt) else dt
+    computation = to_inexact_dtype(dt)
     start_a, stop_a = asarray(start, computation), asarray(stop, computation)
     div = (num - 1) if endpoint else num
     i = lax.convert_element_type(lax.iota(dtypes.default_int_dtype(), num), computation)
@@ -238,12 +244,25 @@ def promote_dtypes(*args):
             for a, p in zip(args, pairs)]
 
 
+_INT_TO_INEXACT = {np.dtype(k): np.dtype(v) for k, v in [
+    ("bool", "float32"), ("int8", "float32"), ("uint8", "float32"), ("int16", "float32"),
+    ("uint16", "float32"), ("int32", "float32"), ("uint32", "float32"),
+    ("int64", "float64"), ("uint64", "float64")]}
+
+
+def to_inexact_dtype(dt) -> np.dtype:
+    """The inexact dtype an integer/bool dtype computes in, as JAX: float32 for up to 32
+    bits, float64 for 64 (so int32 stays float32 even with x64 on)."""
+    dt = np.dtype(dt)
+    return _INT_TO_INEXACT.get(dt, dt)
+
+
 def promote_dtypes_inexact(*args):
     out = promote_dtypes(*args)
     pairs = [dtypes.dtype_and_weak(a) for a in out]
     dt, weak = pairs[0]
     if not dtypes.is_inexact(dt):
-        new = dtypes.default_float_dtype()
+        new = to_inexact_dtype(dt)
         return [lax.convert_element_type(a, new, w) for a, (_, w) in zip(out, pairs)]
     return out
 
@@ -304,16 +323,17 @@ def _unary_ufunc(name: str, lax_fn, *, inexact: bool = False):
     return _eager_fast(fn)
 
 
-def _eager_fast(fn):
+def _eager_fast(fn, static_argnames=()):
     """Wrap a jnp function in an inlined jit: called eagerly it runs through the C++
-    dispatch fast path (one cached executable per signature); under a transformation it
-    is inlined, so jaxprs show its primitives, not a nested jit."""
+    dispatch fast path (one cached executable per signature, static arguments in the
+    key); under a transformation it is inlined, so jaxprs show its primitives, not a
+    nested jit."""
     import functools
 
     from cellax.api import jit
     # The C++ dispatch object itself is the public function: an eager call never enters
     # Python; tracer arguments (or an active transformation) send it to the Python path.
-    cpp = jit(fn, inline=True)._cpp
+    cpp = jit(fn, inline=True, static_argnames=static_argnames)._cpp
     functools.update_wrapper(cpp, fn)
     return cpp
 
@@ -322,7 +342,7 @@ def _to_inexact(x):
     dt, weak = dtypes.dtype_and_weak(x)
     if dtypes.is_inexact(dt):
         return x
-    return lax.convert_element_type(x, dtypes.default_float_dtype(), weak)
+    return lax.convert_element_type(x, to_inexact_dtype(dt), weak)
 
 
 add = _binary_ufunc("add", lax.add, bool_fn=lax.bitwise_or)
@@ -345,12 +365,17 @@ logical_and = _binary_ufunc("logical_and", lambda a, b: lax.bitwise_and(_as_bool
 logical_or = _binary_ufunc("logical_or", lambda a, b: lax.bitwise_or(_as_bool(a), _as_bool(b)))
 logical_xor = _binary_ufunc("logical_xor", lambda a, b: lax.bitwise_xor(_as_bool(a), _as_bool(b)))
 left_shift = _binary_ufunc("left_shift", lax.shift_left)
-right_shift = _binary_ufunc("right_shift", lax.shift_right_arithmetic)
+right_shift = _binary_ufunc(
+    "right_shift", lambda a, b: (lax.shift_right_logical if dtypes.kind(get_aval(a).dtype) == "u"
+                                 else lax.shift_right_arithmetic)(a, b))
 
 
 def _as_bool(x):
-    return lax.ne(x, lax.convert_element_type(0, get_aval(x).dtype)) if get_aval(
-        x).dtype != dtypes.bool_ else x
+    aval = get_aval(x)
+    if aval.dtype == dtypes.bool_:
+        return x
+    # JAX's `lax._const(x, 0)`: weak only for a weakly typed scalar x
+    return lax.ne(x, lax.convert_element_type(0, aval.dtype, aval.weak_type and not aval.shape))
 
 
 def subtract_bool_check(x1, x2):
@@ -361,7 +386,7 @@ def floor_divide(x1, x2, /):
     _check_arraylike("floor_divide", x1, x2)
     x1, x2 = _rank_promote("floor_divide", *_promote_numeric(x1, x2))
     dt = dtypes.dtype_and_weak(x1)[0]
-    if dt.kind == "u":
+    if dtypes.kind(dt) == "u":
         return lax.div(x1, x2)
     if dtypes.is_integer(dt):
         q = lax.div(x1, x2)
@@ -475,8 +500,8 @@ sqrt = _unary_ufunc("sqrt", lax.sqrt, inexact=True)
 cbrt = _unary_ufunc("cbrt", lax.cbrt, inexact=True)
 isfinite = _unary_ufunc("isfinite", lambda x: lax.is_finite(x) if dtypes.is_inexact(
     get_aval(x).dtype) else full_like(x, True, dtypes.bool_))
-absolute = abs = _unary_ufunc("absolute", lambda x: x if get_aval(
-    x).dtype.kind in "ub" else lax.abs(x))
+absolute = abs = _unary_ufunc("absolute", lambda x: x if dtypes.kind(get_aval(
+    x).dtype) in "ub" else lax.abs(x))
 invert = bitwise_not = _unary_ufunc("invert", lax.bitwise_not)
 logical_not = _unary_ufunc("logical_not", lambda x: lax.bitwise_not(_as_bool(x)))
 real = _unary_ufunc("real", lambda x: lax.real(x) if get_aval(x).dtype.kind == "c" else x)
@@ -501,17 +526,46 @@ def isinf(x, /):
     return equal(absolute(x), lax.convert_element_type(np.inf, dt, False))
 
 
-def round(a, decimals=0, out=None):  # noqa: A001
+def _round(a, decimals=0, out=None):
+    _check_arraylike("round", a)
+    decimals = operator.index(core.concrete_or_error(decimals, "'decimals' argument of "
+                                                               "jnp.round"))
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.round is not supported.")
     dt = dtypes.dtype_and_weak(a)[0]
+    if dtypes.is_integer(dt):
+        if decimals < 0:
+            raise NotImplementedError("integer np.round not implemented for decimals < 0")
+        return asarray(a)
     if not dtypes.is_inexact(dt):
-        return a
-    if decimals == 0:
-        return lax.round(a, lax.RoundingMethod.TO_NEAREST_EVEN)
-    factor = lax.convert_element_type(10.0 ** decimals, dt)
-    return divide(lax.round(multiply(a, factor), lax.RoundingMethod.TO_NEAREST_EVEN), factor)
+        raise ValueError(f"data type {dt.type} not inexact")
+    if decimals > np.log10(float(dtypes.finfo(dt).max)):
+        return asarray(a)  # beyond the input's precision: a no-op
+
+    def round_real(x):
+        if decimals == 0:
+            return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
+        comp = dtypes.float32 if get_aval(x).dtype == dtypes.float16 else get_aval(x).dtype
+        x = lax.convert_element_type(x, comp)
+        factor = lax.convert_element_type(10.0 ** decimals, comp)
+        out = lax.div(lax.round(lax.mul(x, factor), lax.RoundingMethod.TO_NEAREST_EVEN), factor)
+        return lax.convert_element_type(out, get_aval(x).dtype if comp == dt else dt)
+
+    a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
+    if dtypes.is_complex(dt):
+        return lax.complex(round_real(lax.real(a)), round_real(lax.imag(a)))
+    return round_real(a)
 
 
-around = round
+_round.__name__ = _round.__qualname__ = "round"
+
+
+def _make_round():
+    from cellax.api import jit
+    return jit(_round, static_argnames=("decimals",))  # a `jit[name=round]`, as in JAX
+
+
+round = around = _make_round()  # noqa: A001
 
 
 _JITTED: dict = {}
@@ -631,11 +685,9 @@ def matrix_transpose(x, /):
 
 
 def swapaxes(a, axis1, axis2):
-    nd = ndim(a)
-    perm = list(range(nd))
-    a1, a2 = _canon_axis(axis1, nd), _canon_axis(axis2, nd)
-    perm[a1], perm[a2] = perm[a2], perm[a1]
-    return lax.transpose(a, perm)
+    perm = np.arange(ndim(a))  # out-of-range axes raise IndexError, as in JAX
+    perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+    return lax.transpose(a, [int(p) for p in perm])
 
 
 def moveaxis(a, source, destination):
@@ -730,6 +782,17 @@ def stack(arrays, axis=0, dtype=None):
     nd = ndim(arrays[0]) + 1
     ax = _canon_axis(axis, nd)
     return concatenate([expand_dims(a, ax) for a in arrays], ax, dtype)
+
+
+_stack_fast = _eager_fast(stack, ("axis", "dtype"))
+
+
+def stack(arrays, axis=0, dtype=None):  # noqa: F811
+    if not isinstance(arrays, (list, tuple)):
+        if isinstance(arrays, (ArrayImpl, Tracer, np.ndarray)):
+            return _stack_fast(arrays, _static_axis(axis), dtype)
+        arrays = list(arrays)
+    return _stack_fast(arrays, _static_axis(axis), dtype)
 
 
 def hstack(tup):
@@ -865,7 +928,6 @@ def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # no
                    has_identity=False)
 
 
-amax, amin = max, min
 
 
 def _cast_to_bool(a):
@@ -892,9 +954,7 @@ def _upcast_f16(dt):
 
 
 def _to_inexact_dtype(dt):
-    if dtypes.is_inexact(dt):
-        return dt
-    return dtypes.promote_types([(dt, False), (dtypes.default_float_dtype(), False)])[0]
+    return to_inexact_dtype(dt)
 
 
 def _count(a, axis, keepdims, where, dt):
@@ -961,7 +1021,6 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     return _where(lax.gt(normalizer, lax.convert_element_type(0, comp)), result, np.nan)
 
 
-_mean_fn = mean
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
@@ -982,7 +1041,8 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 def argmax(a, axis=None, out=None, keepdims=False):
     a = asarray(a)
     if axis is None:
-        a, axis = ravel(a), 0
+        out = lax.argmax(ravel(a), 0, dtypes.default_int_dtype())
+        return _keepdims(out, a, tuple(range(ndim(a))), keepdims)
     axis = _canon_axis(axis, ndim(a))
     out = lax.argmax(a, axis, dtypes.default_int_dtype())
     return _keepdims(out, a, (axis,), keepdims)
@@ -991,10 +1051,117 @@ def argmax(a, axis=None, out=None, keepdims=False):
 def argmin(a, axis=None, out=None, keepdims=False):
     a = asarray(a)
     if axis is None:
-        a, axis = ravel(a), 0
+        out = lax.argmin(ravel(a), 0, dtypes.default_int_dtype())
+        return _keepdims(out, a, tuple(range(ndim(a))), keepdims)
     axis = _canon_axis(axis, ndim(a))
     out = lax.argmin(a, axis, dtypes.default_int_dtype())
     return _keepdims(out, a, (axis,), keepdims)
+
+
+# Eager calls of the reductions run as one cached executable each through the C++ jit
+# path (axis, dtype, keepdims... in its key), as JAX's inline jits do; under a
+# transformation they are inlined, so jaxprs show the primitives. The public functions
+# only make their static arguments hashable and reject `out`.
+
+
+def _static_axis(axis):
+    """`axis` as None, an int or a tuple of ints (lists and concrete arrays accepted)."""
+    if axis is None or type(axis) is int:
+        return axis
+    if isinstance(axis, (tuple, list)):
+        return tuple(operator.index(core.concrete_or_error(a, "axis")) for a in axis)
+    value = core.concrete_or_error(axis, "axis")
+    if np.ndim(value) == 0:
+        return operator.index(value)
+    return tuple(operator.index(a) for a in np.asarray(value).ravel())
+
+
+def _check_out(name, out):
+    if out is not None:
+        raise NotImplementedError(f"The 'out' argument to jnp.{name} is not supported.")
+
+
+_REDUCE_STATIC = ("axis", "dtype", "keepdims", "promote_integers")
+_sum_fast = _eager_fast(sum, _REDUCE_STATIC)
+_prod_fast = _eager_fast(prod, _REDUCE_STATIC)
+_max_fast = _eager_fast(max, ("axis", "keepdims"))
+_min_fast = _eager_fast(min, ("axis", "keepdims"))
+_all_fast = _eager_fast(all, ("axis", "keepdims"))
+_any_fast = _eager_fast(any, ("axis", "keepdims"))
+_mean_fast = _eager_fast(mean, ("axis", "dtype", "keepdims"))
+_var_fast = _eager_fast(var, ("axis", "dtype", "keepdims", "ddof", "correction"))
+_std_fast = _eager_fast(std, ("axis", "dtype", "keepdims", "ddof", "correction"))
+_argmax_fast = _eager_fast(argmax, ("axis", "keepdims"))
+_argmin_fast = _eager_fast(argmin, ("axis", "keepdims"))
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,  # noqa: A001
+        promote_integers=True):
+    _check_out("sum", out)
+    return _sum_fast(a, _static_axis(axis), dtype, None, keepdims, initial, where,
+                     promote_integers)
+
+
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+         promote_integers=True):
+    _check_out("prod", out)
+    return _prod_fast(a, _static_axis(axis), dtype, None, keepdims, initial, where,
+                      promote_integers)
+
+
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    _check_out("max", out)
+    return _max_fast(a, _static_axis(axis), None, keepdims, initial, where)
+
+
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    _check_out("min", out)
+    return _min_fast(a, _static_axis(axis), None, keepdims, initial, where)
+
+
+amax, amin = max, min
+
+
+def all(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
+    _check_out("all", out)
+    return _all_fast(a, _static_axis(axis), None, keepdims, where=where)
+
+
+def any(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
+    _check_out("any", out)
+    return _any_fast(a, _static_axis(axis), None, keepdims, where=where)
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    _check_out("mean", out)
+    return _mean_fast(a, _static_axis(axis), dtype, None, keepdims, where=where)
+
+
+_mean_fn = mean
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        mean=None, correction=None):
+    _check_out("var", out)
+    return _var_fast(a, _static_axis(axis), dtype, None, ddof, keepdims, where=where,
+                     mean=mean, correction=correction)
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
+        mean=None, correction=None):
+    _check_out("std", out)
+    return _std_fast(a, _static_axis(axis), dtype, None, ddof, keepdims, where=where,
+                     mean=mean, correction=correction)
+
+
+def argmax(a, axis=None, out=None, keepdims=False):
+    _check_out("argmax", out)
+    return _argmax_fast(a, _static_axis(axis), None, keepdims)
+
+
+def argmin(a, axis=None, out=None, keepdims=False):
+    _check_out("argmin", out)
+    return _argmin_fast(a, _static_axis(axis), None, keepdims)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1092,6 +1259,11 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
     if both_ones:
         out = lax.expand_dims(out, tuple(both_ones))
     return lax.convert_element_type(out, dt, weak)
+
+
+# The C++ dispatch objects are the public functions (no Python frame on an eager call).
+dot = _eager_fast(dot, ("precision", "preferred_element_type"))
+matmul = _eager_fast(matmul, ("precision", "preferred_element_type"))
 
 
 def vdot(a, b):

@@ -239,9 +239,9 @@ def hanning(M):
 # ---------------------------------------------------------------------------------------
 # dtype helpers
 
-_SIGNED = {np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64)}
-_UNSIGNED = {np.dtype(t) for t in (np.uint8, np.uint16, np.uint32, np.uint64)}
-_FLOATS = {np.dtype(t) for t in (np.float16, np.float32, np.float64)} | {dtypes.bfloat16}
+_SIGNED = set(dtypes.signed_dtypes)  # with int1/int2/int4, as in JAX
+_UNSIGNED = set(dtypes.unsigned_dtypes)
+_FLOATS = set(dtypes.floating_dtypes)  # with bfloat16 and the float8/6/4 types
 _COMPLEX = {np.dtype(np.complex64), np.dtype(np.complex128)}
 _DTYPE_KINDS = {
     "bool": {np.dtype(bool)}, "signed integer": _SIGNED, "unsigned integer": _UNSIGNED,

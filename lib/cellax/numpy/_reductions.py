@@ -1,10 +1,7 @@
 """Reductions of `cellax.numpy` beyond `_core`'s sum/prod/max/min/mean/var/std: NaN-aware
 reductions, weighted averages, ptp/count_nonzero, and cumulative sums/products/extrema.
 
-Cumulative reductions are a Hillis-Steele prefix scan: log2(n) rounds of
-`x = op(x, shift(x, 2**k))`, each shift a `slice` + `pad` with the operation's identity.
-Only existing primitives appear, so jvp/transpose/vmap work through their rules; a
-dedicated cumsum primitive can replace `_prefix_scan` later without changing callers.
+Cumulative reductions bind the `cumsum` / `cumprod` / `cummax` primitives, as JAX's do.
 """
 from __future__ import annotations
 
@@ -224,40 +221,7 @@ def nanargmin(a, axis=None, out=None, keepdims=None):
 # Cumulative reductions
 
 
-def _prefix_scan(x, axis: int, op, identity, reverse: bool = False):
-    """Inclusive scan of `op` along `axis` (Hillis-Steele: log2(n) shift-and-combine)."""
-    n = shape_of(x)[axis]
-    nd = len(shape_of(x))
-    fill = lax.full_like(x, identity, shape=())
-    k = 1
-    while k < n:
-        if reverse:
-            kept = lax.slice_in_dim(x, k, n, axis=axis)
-            config = [(0, 0, 0)] * nd
-            config[axis] = (0, k, 0)
-        else:
-            kept = lax.slice_in_dim(x, 0, n - k, axis=axis)
-            config = [(0, 0, 0)] * nd
-            config[axis] = (k, 0, 0)
-        x = op(x, lax.pad(kept, fill, config))
-        k *= 2
-    return x
-
-
-def _identity(op_name, dt):
-    if op_name == "sum":
-        return 0
-    if op_name == "prod":
-        return 1
-    if dt == dtypes.bool_:
-        return op_name == "min"
-    if dtypes.is_integer(dt):
-        info = dtypes.iinfo(dt)
-        return info.min if op_name == "max" else info.max
-    return -np.inf if op_name == "max" else np.inf
-
-
-_SCAN_OPS = {"sum": lax.add, "prod": lax.mul, "max": lax.max, "min": lax.min}
+_SCAN_OPS = {"sum": lax.cumsum, "prod": lax.cumprod}
 
 
 def _cumulative_reduction(name, op_name, a, axis, dtype, out=None, fill_nan=False,
@@ -270,8 +234,8 @@ def _cumulative_reduction(name, op_name, a, axis, dtype, out=None, fill_nan=Fals
     if axis is None:
         axis = 0
     axis = canon_axis(axis, len(shape_of(a)))
-    if fill_nan:
-        a = _where(isnan(a), const(a, fill_value), a)
+    if fill_nan:  # JAX's staged `_where` (a `jit[name=_where]` in the jaxpr)
+        a = _core._jitted(_where)(isnan(a), const(a, fill_value), a)
     dt = dtype_of(a)
     if dtype is None:
         result_type = _core._promote_integer_dtype(dt) if (
@@ -286,7 +250,7 @@ def _cumulative_reduction(name, op_name, a, axis, dtype, out=None, fill_nan=Fals
         result_type = dtypes.check_user_dtype(dtype, name)
         comp = result_type
     a = lax.convert_element_type(a, comp)
-    result = _prefix_scan(a, axis, _SCAN_OPS[op_name], _identity(op_name, comp))
+    result = _SCAN_OPS[op_name](a, axis)
     return lax.convert_element_type(result, result_type)
 
 
@@ -328,14 +292,22 @@ def _cumulative_api(name, op_name, x, axis, dtype, include_initial, initial):
     axis = canon_axis(axis, nd)
     if dtype is not None:
         dtype = dtypes.check_user_dtype(dtype)
-    out = _cumulative_reduction(name, op_name, x, axis, dtype, promote_integers=(
-        op_name == "sum"))
+    if op_name == "sum":
+        out = _cumsum_with_promotion(x, axis=axis, dtype=dtype)
+    else:
+        out = _cumulative_reduction(name, op_name, x, axis, dtype)
     if include_initial:
         zeros_shape = list(shape_of(x))
         zeros_shape[axis] = 1
         out = lax.concatenate([lax.full(zeros_shape, initial, dtype=dtype_of(out)), out],
                               axis)
     return out
+
+
+@jit(static_argnames=("axis", "dtype"))
+def _cumsum_with_promotion(a, axis=None, dtype=None, out=None):
+    return _cumulative_reduction("_cumsum_with_promotion", "sum", a, axis, dtype, out,
+                                 promote_integers=True)
 
 
 @jit(static_argnames=("axis", "dtype", "include_initial"), inline=True)
@@ -349,10 +321,9 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
 
 
 def cummax(x, axis=0, reverse=False):
-    """`lax.cummax`-like helper on the prefix scan (used by other jnp functions)."""
+    """`lax.cummax` with a NumPy-style (possibly negative) axis."""
     x = arr(x)
-    return _prefix_scan(x, canon_axis(axis, len(shape_of(x))), lax.max,
-                        _identity("max", dtype_of(x)), reverse)
+    return lax.cummax(x, canon_axis(axis, len(shape_of(x))), reverse)
 
 
 _unused = (builtins,)

@@ -86,18 +86,15 @@ def promote_args_inexact(name: str, *args):
     return rank_promote(name, *out) if len(out) > 1 else out
 
 
-def to_inexact_dtype(dt: np.dtype) -> np.dtype:
-    if dtypes.is_inexact(dt):
-        return dt
-    return dtypes.promote_types([(dt, False), (dtypes.default_float_dtype(), False)])[0]
+to_inexact_dtype = _core.to_inexact_dtype
 
 
 def const(x, value):
-    """A constant with the dtype (not the weak type) of `x`, as JAX's `lax._const`:
-    weakly typed when `x` is."""
+    """A constant with the dtype of `x`, as JAX's `lax._const`: weakly typed only when `x`
+    is a weakly typed scalar (a weak array of rank > 0 gets a strong constant)."""
     dt, weak = dtypes.dtype_and_weak(x)
     return lax.convert_element_type(np.asarray(value, dt) if not isinstance(value, np.ndarray)
-                                    else value.astype(dt), dt, weak)
+                                    else value.astype(dt), dt, weak and np.ndim(x) == 0)
 
 
 def canon_axis(axis, nd: int) -> int:

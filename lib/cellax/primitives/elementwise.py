@@ -22,7 +22,7 @@ _KIND_NAMES = {"f": "floating", "c": "complex", "i": "integer", "u": "unsigned i
 
 
 def _dtype_kinds_ok(prim_name: str, dt: np.dtype, allowed: str) -> None:
-    kind = "f" if dt == dtypes.bfloat16 else dt.kind
+    kind = dtypes.kind(dt)  # int4 is an integer and float8_* a float, not NumPy's "V"
     if kind not in allowed:
         wanted = " or ".join(_KIND_NAMES[k] for k in allowed if k in _KIND_NAMES)
         raise TypeError(f"{prim_name} does not accept dtype {dt.name}. Accepted dtypes are "
@@ -111,6 +111,23 @@ def _binary(name: str, op: str, allowed: str = NUMBER, result_dtype=None, attrs=
 
 neg_p = _unary("neg", "stablehlo.negate", NUMBER)
 sign_p = _unary("sign", "stablehlo.sign", NUMBER)
+
+
+def _sign_lower(ctx, x):
+    """stablehlo.sign has no unsigned form: there sign(x) is x != 0, converted."""
+    aval = ctx.avals_in[0]
+    if not dtypes.is_unsigned_integer(aval.dtype):
+        return ctx.simple("stablehlo.sign", [x])
+    zero = ctx.broadcast(ctx.constant(np.zeros((), aval.dtype)), ShapedArray((), aval.dtype),
+                         aval.shape)
+    nz = ctx.op("stablehlo.compare", [x, zero], [tensor_type(aval)] * 2,
+                [tensor_type(aval.shape, dtypes.bool_)],
+                {"comparison_direction": "#stablehlo<comparison_direction NE>",
+                 "compare_type": "#stablehlo<comparison_type UNSIGNED>"})[0]
+    return ctx.convert(nz, ShapedArray(aval.shape, dtypes.bool_), aval.dtype)
+
+
+core.lowering_rules[sign_p] = _sign_lower
 floor_p = _unary("floor", "stablehlo.floor", FLOAT)
 ceil_p = _unary("ceil", "stablehlo.ceil", FLOAT)
 is_finite_p = _unary("is_finite", "stablehlo.is_finite", FLOAT, lambda dt: dtypes.bool_)
@@ -155,8 +172,19 @@ def _abs_dtype(dt):
 
 abs_p = _standard(Primitive("abs"), unary_abstract_eval("abs", NUMBER, None),
                   lower_nary("stablehlo.abs"))
-abs_p.def_abstract_eval(lambda x: ShapedArray(x.shape, _abs_dtype(x.dtype),
-                                              x.weak_type and x.dtype.kind != "c"))
+
+
+def _abs_abstract_eval(x):
+    _dtype_kinds_ok("abs", x.dtype, NUMBER)
+    if x.dtype in (dtypes.int2, dtypes.int4, dtypes.uint2, dtypes.uint4):
+        # As JAX: XLA CPU has no abs for them.
+        raise TypeError(f"abs does not accept dtype {x.dtype.name}. Support for narrow-width "
+                        "integers is platform-dependent and limited to a few specific "
+                        "operations, e.g. basic arithmetic and type casting.")
+    return ShapedArray(x.shape, _abs_dtype(x.dtype), x.weak_type and x.dtype.kind != "c")
+
+
+abs_p.def_abstract_eval(_abs_abstract_eval)
 
 
 def _square_lower(ctx, x):
@@ -278,7 +306,7 @@ complex_p = _binary("complex", "stablehlo.complex", FLOAT,
 def _compare_type(dt: np.dtype) -> str:
     if dtypes.is_inexact(dt):
         return "FLOAT"
-    if dt.kind == "i":
+    if dtypes.is_signed_integer(dt):
         return "SIGNED"
     return "UNSIGNED"
 
@@ -534,14 +562,20 @@ defjvp(lgamma_p, lambda t, x: _mul(t, digamma_p.bind(x)))
 defjvp(square_p, lambda t, x: _mul(t, _mul(x, _c(x, 2))))
 
 
-def _abs_jvp(t, x):
-    if core.get_aval(x).dtype.kind == "c":
-        raise NotImplementedError("the derivative of abs for complex inputs is not "
-                                  "implemented yet")
-    return _mul(t, sign_p.bind(x))
+def _abs_jvp(t, ans, x):
+    aval = core.get_aval(x)
+    if aval.dtype.kind == "c":
+        # d|z| = Re(conj(z) dz) / |z|, with |z| = 0 replaced by 1 (as JAX does).
+        mag = convert_element_type_p.bind(ans, new_dtype=aval.dtype, weak_type=aval.weak_type,
+                                          sharding=None)
+        zero, one = _bcast_to(_c(x, 0), aval.shape), _bcast_to(_c(x, 1), aval.shape)
+        safe = select_n_p.bind(eq_p.bind(mag, zero), mag, one)
+        return real_p.bind(_mul(t, _div(conj_p.bind(x, input_dtype=aval.dtype), safe)))
+    # +1 at 0, as JAX's select(x >= 0, t, -t)
+    return select_n_p.bind(ge_p.bind(x, _bcast_to(_c(x, 0), aval.shape)), _neg(t), t)
 
 
-defjvp(abs_p, _abs_jvp)
+defjvp2(abs_p, _abs_jvp)
 
 
 def _integer_pow_jvp(t, x, *, y):
@@ -555,7 +589,12 @@ def _integer_pow_jvp(t, x, *, y):
 defjvp(integer_pow_p, _integer_pow_jvp)
 
 polygamma_p = _binary("polygamma", "chlo.polygamma", FLOAT)
-defjvp(polygamma_p, None, lambda t, n, x: _mul(t, polygamma_p.bind(_add(n, _c(n, 1)), x)))
+def _polygamma_jvp_m(t, n, x):
+    raise ValueError("polygamma gradient with respect to m is not supported")
+
+
+defjvp(polygamma_p, _polygamma_jvp_m,
+       lambda t, n, x: _mul(t, polygamma_p.bind(_add(n, _c(n, 1)), x)))
 defjvp(digamma_p, lambda t, x: _mul(t, polygamma_p.bind(_c(x, 1), x)))
 
 deflinear(real_p, lambda ct, x: [complex_p.bind(ct, _c(ct, 0))])

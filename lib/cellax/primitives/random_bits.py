@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from cellax import dtypes
+from cellax import core, dtypes
 from cellax.core import Primitive, ShapedArray
 from cellax.interpreters.lowering import tensor_type
 from cellax.primitives.elementwise import _standard, broadcast_shapes
@@ -86,6 +86,45 @@ def _threefry2x32_lower(ctx, k1, k2, x1, x2):
 
 
 _standard(threefry2x32_p, _threefry2x32_abstract_eval, _threefry2x32_lower)
+
+
+def _threefry2x32_rolled(k1, k2, x1, x2):
+    """The same cipher as a 5-iteration loop (4 rounds and a key injection each), with the
+    key schedule and rotation groups rotated through the carry, as JAX lowers it on CPU.
+    Besides compiling faster, this keeps the random bits an unfused intermediate, so XLA
+    fuses what follows (e.g. a norm of normals) as it does for JAX, to the last bit."""
+    from cellax import lax
+    from cellax import numpy as jnp
+    # Keys keep their own (usually scalar) shape: only the counters are full size.
+    shape = broadcast_shapes("threefry2x32", *(jnp.shape(v) for v in (k1, k2, x1, x2)))
+    x1, x2 = jnp.broadcast_to(x1, shape), jnp.broadcast_to(x2, shape)
+    u32 = np.uint32
+    rotations = [np.array(_ROTATIONS[0], u32), np.array(_ROTATIONS[1], u32)]
+    ks = [k1, k2, k1 ^ k2 ^ u32(_KS_PARITY)]
+    x = [x1 + ks[0], x2 + ks[1]]
+
+    def rotl(v, r):
+        return lax.shift_left(v, r) | lax.shift_right_logical(v, u32(32) - r)
+
+    def step(i, state):
+        x, ks, rots = state
+        for j in range(4):
+            r = rots[0][j]
+            x0 = x[0] + x[1]
+            x = [x0, x0 ^ rotl(x[1], r)]
+        x = [x[0] + ks[0], x[1] + ks[1] + lax.convert_element_type(i + 1, u32)]
+        return x, ks[1:] + ks[:1], rots[1:] + rots[:1]
+
+    x, _, _ = lax.fori_loop(0, 5, step, (x, ks[1:] + ks[:1], rotations))
+    return x
+
+
+def _threefry2x32_lower_cpu(ctx, *args):
+    from cellax.interpreters.lowering import lower_fun
+    return lower_fun(ctx, _threefry2x32_rolled, args)
+
+
+core.lowering_rules[threefry2x32_p] = _threefry2x32_lower_cpu
 
 
 def threefry2x32(k1, k2, x1, x2):

@@ -24,13 +24,9 @@ def _identity(name: str, dt: np.dtype):
     if name == "reduce_prod" or name == "reduce_and":
         return np.ones((), dt) if dt != dtypes.bool_ else np.array(True)
     if name == "reduce_max":
-        if dtypes.is_inexact(dt):
-            return np.array(-np.inf, dt)
-        return np.array(np.iinfo(dt).min if dt != dtypes.bool_ else False, dt)
+        return dtypes.max_identity(dt)  # finfo.min for float8 types without -inf
     if name == "reduce_min":
-        if dtypes.is_inexact(dt):
-            return np.array(np.inf, dt)
-        return np.array(np.iinfo(dt).max if dt != dtypes.bool_ else True, dt)
+        return dtypes.min_identity(dt)
     raise AssertionError(name)
 
 

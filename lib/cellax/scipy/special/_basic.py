@@ -1,4 +1,5 @@
-"""cellax.scipy.special, composed from existing cellax.numpy / cellax.lax ops."""
+"""cellax.scipy.special: the functions composed directly from cellax.numpy / cellax.lax ops
+(logs, logistic, error functions, logsumexp, entropies)."""
 from __future__ import annotations
 
 import numpy as np
