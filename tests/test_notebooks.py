@@ -92,7 +92,7 @@ def executed(cellax_kernel):
 
 def test_there_are_notebooks():
     names = [os.path.basename(p) for p in NOTEBOOKS]
-    for prefix in ("00-", "01-", "02-", "03-", "04-", "05-"):
+    for prefix in ("00-", "01-", "02-", "03-", "04-", "05-", "06-"):
         assert any(n.startswith(prefix) for n in names), names
 
 
@@ -210,3 +210,16 @@ def test_05_compilation_and_profiling(executed):
     assert payload["estimates"]["flops"] > 3e7
     assert "execute" in visible and "median" in visible
     assert re.search(r"\d+(\.\d+)? (µs|ms|s)\b", visible)   # timings shown
+
+
+def test_06_numerical_toolbox(executed):
+    text = executed("06-numerical-toolbox.ipynb").text
+    assert "residual:" in text and "eigenvalues:" in text
+    assert "True" in text                                   # grad of log det = inv(A).T
+    assert "coefficients: [ 3.  -2.   0.5]" in text         # polyfit recovers the quadratic
+    assert "roots of x^3 - 6x^2 + 11x - 6: [1. 2. 3.]" in text
+    assert "peaks at [12.  5.] Hz" in text or "peaks at [ 5. 12.] Hz" in text
+    assert "median: 3.5" in text and "top 3:" in text
+    assert "d(sum of the 3 largest)/dv: [0. 0. 0. 0. 1. 1. 0. 1.]" in text
+    assert "unique under jit: [ 1.  2.  3.  4.  5.  6.  9. -1.]" in text
+    assert "dirichlet mean: [0.17 0.33 0.5 ]" in text

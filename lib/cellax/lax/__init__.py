@@ -17,5 +17,11 @@ from cellax.lax.convolution import (  # noqa: F401,E402
     conv_general_dilated_patches, conv_general_permutations, conv_general_shape_tuple,
     conv_shape_tuple, conv_transpose, conv_transpose_shape_tuple, conv_with_general_padding,
     padtype_to_pads)
-from cellax.lax import linalg  # noqa: F401,E402
 from cellax.lax.windowed import *  # noqa: F401,F403,E402
+
+
+def __getattr__(name):
+    if name == "linalg":  # lax.linalg loads on first use (the LAPACK-backed primitives)
+        import importlib
+        return importlib.import_module("cellax.lax.linalg")
+    raise AttributeError(f"module 'cellax.lax' has no attribute {name!r}")

@@ -47,7 +47,6 @@ for _name in ("Any", "ArrayImpl", "Sequence", "Tracer", "annotations", "builtins
     globals().pop(_name, None)
 del _name
 from cellax.numpy._vectorize import vectorize  # noqa: F401,E402
-from cellax.numpy import fft  # noqa: F401,E402 - the jnp.fft namespace
 from cellax.numpy._sorting import (  # noqa: F401,E402
     argpartition, argsort, lexsort, partition, sort, sort_complex)
 from cellax.numpy._quantiles import (  # noqa: F401,E402
@@ -55,5 +54,13 @@ from cellax.numpy._quantiles import (  # noqa: F401,E402
 from cellax.numpy._setops import (  # noqa: F401,E402
     intersect1d, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts,
     unique_inverse, unique_values)
-from cellax.numpy import linalg  # noqa: F401,E402
 from cellax.numpy._polyfit import polyfit, roots  # noqa: F401,E402
+
+
+def __getattr__(name):
+    # jnp.linalg and jnp.fft load on first use (they pull in LAPACK/FFT primitives);
+    # `import cellax.numpy.linalg` works as well.
+    if name in ("linalg", "fft"):
+        import importlib
+        return importlib.import_module(f"cellax.numpy.{name}")
+    raise AttributeError(f"module 'cellax.numpy' has no attribute {name!r}")

@@ -582,6 +582,7 @@ def _jitted(fn):
 
 
 def _clip(arr, min=None, max=None):  # noqa: A002
+    _check_arraylike("clip", arr)
     if min is not None:
         arr = maximum(min, arr)
     if max is not None:
@@ -590,11 +591,14 @@ def _clip(arr, min=None, max=None):  # noqa: A002
 
 
 _clip.__name__ = _clip.__qualname__ = "clip"
+_clip_cpp = None
 
 
 def clip(arr, min=None, max=None):  # noqa: A002
-    _check_arraylike("clip", arr)
-    return _jitted(_clip)(arr, min, max)
+    global _clip_cpp
+    if _clip_cpp is None:  # a `jit[name=clip]`, as in JAX; its C++ object on eager calls
+        _clip_cpp = _jitted(_clip)._cpp
+    return _clip_cpp(arr, min, max)
 
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):

@@ -28,11 +28,18 @@ def jit(fun: Callable | None = None, *, static_argnames=(), inline: bool = False
         return lambda f: jit(f, static_argnames=static_argnames, inline=inline, name=name)
     if name is not None:
         fun.__name__ = fun.__qualname__ = name
-    if inline and not static_argnames:
-        return _core._eager_fast(fun)
+    if inline:
+        return _core._eager_fast(fun, static_argnames)
+    # The C++ dispatch object is the public function (no Python frame on an eager call,
+    # as JAX's jnp functions); under a transformation it stages a `jit[name=...]`.
+    import functools
+
     from cellax.api import jit as _jit
-    wrapped = _jit(fun, static_argnames=static_argnames, inline=inline)
-    return wrapped
+    wrapped = _jit(fun, static_argnames=static_argnames)
+    cpp = wrapped._cpp
+    functools.update_wrapper(cpp, fun)
+    cpp.lower, cpp.trace, cpp.eval_shape = wrapped.lower, wrapped.trace, wrapped.eval_shape
+    return cpp
 
 
 def arr(x):
