@@ -304,3 +304,89 @@ def test_the_server_reports_errors(server):
     with pytest.raises(AssertionError):
         ref = server.call("lambda x: x + 1", [np.ones(2, np.float32)])
         np.testing.assert_allclose(ref[1][0].value, np.ones(2, np.float32))
+
+
+# ---------------------------------------------------------------------------------------
+# Sorting, searching, set operations, FFT and linear algebra over random inputs
+
+def _vector(d):
+    return hnp.array_shapes(min_dims=1, max_dims=1, min_side=0, max_side=6)
+
+
+def _square(d):
+    n = d.draw(st.integers(1, 4), label="n")
+    batch = d.draw(st.sampled_from([(), (2,)]), label="batch")
+    return (*batch, n, n)
+
+
+MISC = {
+    # name: (source, dtypes, shape strategy(data) -> shape)
+    "sort": ("lambda x: jnp.sort(x)", REAL, lambda d: d.draw(SHAPES)),
+    "sort_axis0_desc": ("lambda x: jnp.sort(x, axis=0, descending=True)", REAL,
+                        lambda d: d.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))),
+    "argsort_stable": ("lambda x: jnp.argsort(x, stable=True)", REAL, lambda d: d.draw(SHAPES)),
+    "lexsort": ("lambda x: jnp.lexsort((x, -x))", FLOAT + INT, _vector),
+    "searchsorted": ("lambda x: jnp.searchsorted(jnp.sort(x), x)", FLOAT + INT, _vector),
+    "median": ("lambda x: jnp.median(x, axis=-1)", FLOAT + INT,
+               lambda d: d.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=5))),
+    "quantile": ("lambda x: jnp.quantile(x, jnp.array([0.1, 0.5, 0.9]), axis=0)", FLOAT + INT,
+                 lambda d: d.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=5))),
+    "nanpercentile": ("lambda x: jnp.nanpercentile(x, 75.0)", FLOAT,
+                      lambda d: d.draw(SHAPES)),
+    "unique_size": ("lambda x: jnp.unique(x, size=4, fill_value=0)", REAL, _vector),
+    "unique_counts": ("lambda x: jnp.unique(x, return_counts=True)", INT + BOOL, _vector),
+    "isin": ("lambda x: jnp.isin(x, x[::2])", REAL, _vector),
+    "top_k": ("lambda x: lax.top_k(x, 1 if x.shape[-1] else 0)", FLOAT + INT,
+              lambda d: d.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=5))),
+    "cummax": ("lambda x: lax.cummax(x, 0)", FLOAT + INT,
+               lambda d: d.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=5))),
+    "fft": ("lambda x: jnp.fft.fft(x)", [np.dtype(np.float32), np.dtype(np.complex64)],
+            lambda d: d.draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=6))),
+    "rfft_irfft": ("lambda x: jnp.fft.irfft(jnp.fft.rfft(x), n=x.shape[-1])",
+                   [np.dtype(np.float32)],
+                   lambda d: d.draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1,
+                                                     max_side=6))),
+    "norm": ("lambda x: jnp.linalg.norm(x)", FLOAT + COMPLEX, lambda d: d.draw(SHAPES)),
+}
+# Linear algebra on random square matrices: finite values only (LAPACK's NaN handling is
+# its own), compared to a looser tolerance (different blockings round differently).
+LINALG = {
+    "det": "lambda a: jnp.linalg.det(a)",
+    "slogdet": "lambda a: jnp.linalg.slogdet(a)",
+    "solve": "lambda a: jnp.linalg.solve(a + 4 * jnp.eye(a.shape[-1]), a[..., :1])",
+    "inv": "lambda a: jnp.linalg.inv(a + 4 * jnp.eye(a.shape[-1]))",
+    "eigvalsh": "lambda a: jnp.linalg.eigvalsh(a + jnp.swapaxes(a, -1, -2))",
+    "svdvals": "lambda a: jnp.linalg.svd(a, compute_uv=False)",
+    "cholesky": ("lambda a: jnp.linalg.cholesky(a @ jnp.swapaxes(a, -1, -2) "
+                 "+ jnp.eye(a.shape[-1]))"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MISC))
+def test_sorting_sets_fft(server, name):
+    source, dts, shapes = MISC[name]
+
+    @SETTINGS
+    @given(data=st.data())
+    def run(data):
+        dt = data.draw(st.sampled_from(dts), label="dtype")
+        x = data.draw(arrays(dt, shapes(data)), label="x")
+        compare(server, source, [x])
+    run()
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_random_matrices(server, name):
+    @SETTINGS
+    @given(data=st.data())
+    def run(data):
+        shape = _square(data)
+        x = data.draw(hnp.arrays(np.float32, shape, elements=st.floats(-2, 2, width=32)),
+                      label="a")
+        ref = server.call(LINALG[name], [x])
+        got = _run_cellax(LINALG[name], [x], {})
+        assert ref[0] == got[0] == "ok", (name, ref, got)
+        for r, g in zip(ref[1], got[1]):
+            assert (g.shape, g.dtype) == (r.shape, r.dtype), name
+            np.testing.assert_allclose(g.value, r.value, rtol=2e-4, atol=2e-4, err_msg=name)
+    run()

@@ -91,6 +91,12 @@ def _quantile(a, q, axis, method, keepdims, skip_nans, weights):
     def to_rows(x):
         return lax.reshape(lax.transpose(x, kept + tuple(sorted(axes))), rows + (n,))
 
+    if n == 0 and math.prod(rows) != 0:
+        # JAX fails here deep inside (a gather's TypeError, or an IndexError for the nan*
+        # variants); same exception types, with a message that says what is wrong.
+        err = IndexError if skip_nans else TypeError
+        raise err(f"cannot take a quantile over an empty axis: the array has shape {shape} "
+                  f"and the reduced axes {axes} have no elements")
     a = to_rows(a)
     if weights is not None:
         weights = to_rows(weights)
