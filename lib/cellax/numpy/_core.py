@@ -498,8 +498,14 @@ arccosh = _unary_ufunc("arccosh", lax.acosh, inexact=True)
 arctanh = _unary_ufunc("arctanh", lax.atanh, inexact=True)
 sqrt = _unary_ufunc("sqrt", lax.sqrt, inexact=True)
 cbrt = _unary_ufunc("cbrt", lax.cbrt, inexact=True)
-isfinite = _unary_ufunc("isfinite", lambda x: lax.is_finite(x) if dtypes.is_inexact(
-    get_aval(x).dtype) else full_like(x, True, dtypes.bool_))
+def _isfinite(x):
+    dt = get_aval(x).dtype
+    if dtypes.is_complex(dt):  # both parts finite
+        return lax.bitwise_and(lax.is_finite(lax.real(x)), lax.is_finite(lax.imag(x)))
+    return lax.is_finite(x) if dtypes.is_inexact(dt) else full_like(x, True, dtypes.bool_)
+
+
+isfinite = _unary_ufunc("isfinite", _isfinite)
 absolute = abs = _unary_ufunc("absolute", lambda x: x if dtypes.kind(get_aval(
     x).dtype) in "ub" else lax.abs(x))
 invert = bitwise_not = _unary_ufunc("invert", lax.bitwise_not)

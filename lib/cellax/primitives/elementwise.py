@@ -140,6 +140,39 @@ tanh_p = _unary("tanh", "stablehlo.tanh")
 logistic_p = _unary("logistic", "stablehlo.logistic")
 sin_p = _unary("sin", "stablehlo.sine")
 cos_p = _unary("cos", "stablehlo.cosine")
+
+
+def _sin_cos_complex(x, cos: bool):
+    """sin/cos of a complex x = a + ib from real functions, with sinh/cosh of b from expm1
+    (accurate for small b) and an exact zero part when a == 0 (no inf * 0 = NaN):
+    sin(x) = sin a cosh b + i cos a sinh b,  cos(x) = cos a cosh b - i sin a sinh b."""
+    from cellax import lax
+    a, b = lax.real(x), lax.imag(x)
+    zero = lax.full_like(a, 0)
+    sn, cs = lax.sin(a), lax.cos(a)
+    e1, e2 = lax.expm1(b), lax.expm1(lax.neg(b))
+    two = lax.full_like(a, 2)
+    snh = lax.div(lax.sub(e1, e2), two)
+    csh = lax.div(lax.add(lax.add(e1, e2), two), two)
+    a_zero = lax.eq(a, zero)
+    if cos:
+        re, im = lax.mul(cs, csh), lax.mul(lax.neg(sn), snh)
+        return lax.select(a_zero, lax.complex(re, zero), lax.complex(re, im))
+    re, im = lax.mul(sn, csh), lax.mul(cs, snh)
+    return lax.select(a_zero, lax.complex(zero, im), lax.complex(re, im))
+
+
+def _sin_cos_lowering(op: str, cos: bool):
+    def rule(ctx, x, **params):
+        if ctx.avals_in[0].dtype.kind != "c":
+            return ctx.simple(op, [x])
+        from cellax.interpreters.lowering import lower_fun
+        return lower_fun(ctx, lambda v: _sin_cos_complex(v, cos), [x])[0]
+    return rule
+
+
+core.lowering_rules[sin_p] = _sin_cos_lowering("stablehlo.sine", cos=False)
+core.lowering_rules[cos_p] = _sin_cos_lowering("stablehlo.cosine", cos=True)
 tan_p = _unary("tan", "stablehlo.tan")
 asin_p = _unary("asin", "chlo.asin")
 acos_p = _unary("acos", "chlo.acos")
