@@ -323,6 +323,36 @@ rem_p = _binary("rem", "stablehlo.remainder")
 pow_p = _binary("pow", "stablehlo.power", INEXACT)
 max_p = _binary("max", "stablehlo.maximum", ANY)
 min_p = _binary("min", "stablehlo.minimum", ANY)
+
+
+def _minmax_complex_lowering(op: str, pick_greater: bool):
+    """Complex max/min order lexicographically, (real, imag), as JAX does."""
+    plain = lower_nary(op)
+
+    def rule(ctx, x, y):
+        if ctx.avals_in[0].dtype.kind != "c":
+            return plain(ctx, x, y)
+        from cellax import lax
+        from cellax.interpreters.lowering import lower_fun
+        shape = ctx.avals_out[0].shape
+
+        def full(v):
+            if v.shape == shape:
+                return v
+            return lax.broadcast_in_dim(v, shape, range(v.ndim) if v.ndim else ())
+
+        def pick(a, b):
+            a, b = full(a), full(b)
+            cmp = lax.gt if pick_greater else lax.lt
+            ra, rb = lax.real(a), lax.real(b)
+            pick_a = lax.select(lax.eq(ra, rb), cmp(lax.imag(a), lax.imag(b)), cmp(ra, rb))
+            return lax.select(pick_a, a, b)
+        return lower_fun(ctx, pick, [x, y])[0]
+    return rule
+
+
+core.lowering_rules[max_p] = _minmax_complex_lowering("stablehlo.maximum", True)
+core.lowering_rules[min_p] = _minmax_complex_lowering("stablehlo.minimum", False)
 atan2_p = _binary("atan2", "stablehlo.atan2", FLOAT)
 nextafter_p = _binary("nextafter", "chlo.next_after", FLOAT)
 and_p = _binary("and", "stablehlo.and", INT_OR_BOOL)
