@@ -97,3 +97,27 @@ def test_custom_jvp_applied_to_tangents_transposes_like_jax():
     from conftest import run_script
     code = open(__file__.replace("test_custom_derivatives.py", "_nested_custom_jvp.py")).read()
     assert run_script(code, "cellax") == run_script(code, "jax")
+
+
+def test_custom_jvp_nondiff_defaults_and_traced_nondiff_args_like_jax():
+    """A defaulted nondiff argument left out, and a nondiff argument that is a tracer of an
+    enclosing jit (it becomes a leading operand, JAX's num_consts): values as JAX's."""
+    from conftest import run_script
+    code = open(__file__.replace("test_custom_derivatives.py", "_custom_jvp_nondiff.py")).read()
+    got = run_script(code, "cellax")
+    assert got.splitlines()[0] == "9.0 6.0 27.0"
+    assert got == run_script(code, "jax")
+
+
+def test_custom_vjp_traced_nondiff_argument_raises_unexpected_tracer_error():
+    import functools
+
+    from cellax.errors import UnexpectedTracerError
+
+    @functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+    def g(x, n):
+        return x * n
+    g.defvjp(lambda x, n: (g(x, n), x), lambda n, res, ct: (ct * n,))
+    assert float(jax.grad(g)(3.0, 2.0)) == 2.0  # a concrete nondiff argument is fine
+    with pytest.raises(UnexpectedTracerError, match="nondiff_argnums"):
+        jax.jit(lambda x, n: g(x, n))(3.0, 2.0)

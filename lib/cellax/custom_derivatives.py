@@ -59,9 +59,11 @@ def _prepare_call(fun, nondiff_argnums, args, kwargs):
     """Split the non-differentiable arguments out of a call and trace the primal function
     on the rest. Returns (flat dyn args, their tree, {index: static arg},
     with_static(dyn) -> full argument list, closed jaxpr, output tree)."""
-    if kwargs:
+    if kwargs or (nondiff_argnums and max(nondiff_argnums) >= len(args)):
         import inspect
-        args = inspect.signature(fun).bind(*args, **kwargs).args
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+        bound.apply_defaults()  # as JAX: defaulted arguments are passed explicitly
+        args = bound.args
     static = {i: args[i] for i in nondiff_argnums}
     dyn = tuple(a for i, a in enumerate(args) if i not in static)
     flat, in_tree = tree_flatten(dyn)
@@ -74,6 +76,20 @@ def _prepare_call(fun, nondiff_argnums, args, kwargs):
     closed, out_tree = _trace_flat(lambda *d: fun(*with_static(d)), in_tree, avals,
                                    fun_name(fun))
     return flat, in_tree, static, with_static, closed, out_tree
+
+
+def _check_no_traced_nondiff(args, nondiff_argnums) -> None:
+    from cellax.errors import UnexpectedTracerError
+    from cellax.tree_util import tree_leaves
+    for i in nondiff_argnums:
+        if i < len(args) and any(isinstance(leaf, core.Tracer) for leaf in tree_leaves(args[i])):
+            raise UnexpectedTracerError(
+                "Found a JAX Tracer object passed as an argument to a custom_vjp function in a "
+                "position indicated by nondiff_argnums as non-differentiable. Tracers cannot "
+                "be passed as non-differentiable arguments to custom_vjp functions; instead, "
+                "nondiff_argnums should only be used for arguments that can't be or contain "
+                "JAX tracers, e.g. function-valued arguments. In particular, array-valued "
+                "arguments should typically not be indicated as nondiff_argnums.")
 
 
 def _trace_flat(fun, in_tree, avals, debug_name):
@@ -197,10 +213,15 @@ class custom_jvp:
                                 f"structures, but got {pt} and {tt} respectively.")
             return po, to
 
-        outs = custom_jvp_call_p.bind(*flat, call_jaxpr=closed,
-                                      jvp=_Named(flat_jvp, fun_name(user_jvp)),
-                                      name=fun_name(self.fun),
-                                      symbolic_zeros=self.symbolic_zeros)
+        # Tracers of enclosing traces that the function closes over (e.g. a traced
+        # nondiff argument under jit) become leading operands, as JAX's num_consts.
+        from cellax.interpreters.staging import closed_jaxpr_with_const_inputs
+        closed, lifted = closed_jaxpr_with_const_inputs(closed.jaxpr, closed.consts)
+        params = dict(call_jaxpr=closed, jvp=_Named(flat_jvp, fun_name(user_jvp)),
+                      name=fun_name(self.fun), symbolic_zeros=self.symbolic_zeros)
+        if lifted:
+            params["num_consts"] = len(lifted)
+        outs = custom_jvp_call_p.bind(*lifted, *flat, **params)
         return tree_unflatten(out_tree, outs)
 
 
@@ -294,6 +315,8 @@ class custom_vjp:
             raise AttributeError(f"No VJP defined for custom_vjp function "
                                  f"{fun_name(self.fun)} using defvjp.")
         nondiff = self.nondiff_argnums
+        if nondiff:
+            _check_no_traced_nondiff(args, nondiff)
         flat, in_tree, static, with_static, closed, out_tree = _prepare_call(
             self.fun, nondiff, args, kwargs)
         dyn = tree_unflatten(in_tree, flat)
