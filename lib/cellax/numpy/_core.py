@@ -963,10 +963,6 @@ def _upcast_f16(dt):
     return dtypes.float32 if dt in (dtypes.float16, dtypes.bfloat16) else dt
 
 
-def _to_inexact_dtype(dt):
-    return to_inexact_dtype(dt)
-
-
 def _count(a, axis, keepdims, where, dt):
     if where is None:
         n = int(np.prod([_shape(a)[ax] for ax in _reduction_axes(a, axis)]))
@@ -978,7 +974,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     _check_arraylike("mean", a)
     a = asarray(a) if not isinstance(a, (ArrayImpl, Tracer)) else a
     if dtype is None:
-        result_dtype = _to_inexact_dtype(get_aval(a).dtype)
+        result_dtype = to_inexact_dtype(get_aval(a).dtype)
     else:
         result_dtype = dtypes.check_user_dtype(dtype, "mean")
     comp = _upcast_f16(result_dtype) if dtype is None else result_dtype
@@ -997,7 +993,7 @@ def _var_promote_types(a_dtype, dtype):
                              "important to you.")
         comp = dtype
     elif not dtypes.is_inexact(a_dtype):
-        dtype = comp = _to_inexact_dtype(a_dtype)
+        dtype = comp = to_inexact_dtype(a_dtype)
     else:
         dtype = np.zeros((), a_dtype).real.dtype
         comp = a_dtype

@@ -24,10 +24,10 @@ def _linspace_axis(start, stop, num, endpoint, dtype, axis, retstep=False):
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     start, stop = ensure_arraylike("linspace", start, stop)
     if dtype is None:
-        dtype = _core._to_inexact_dtype(dtypes.result_type(start, stop))
+        dtype = _core.to_inexact_dtype(dtypes.result_type(start, stop))
     else:
         dtype = dtypes.check_user_dtype(dtype, "linspace")
-    comp = _core._to_inexact_dtype(dtype)
+    comp = _core.to_inexact_dtype(dtype)
     start = lax.convert_element_type(start, comp)
     stop = lax.convert_element_type(stop, comp)
     bounds = list(_core.broadcast_shapes(shape_of(start), shape_of(stop)))
@@ -80,8 +80,8 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 @jit(static_argnames=("num", "endpoint", "dtype", "axis"))
 def _logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     if dtype is None:
-        dtype = _core._to_inexact_dtype(dtypes.result_type(start, stop))
-    comp = _core._to_inexact_dtype(dtype)
+        dtype = _core.to_inexact_dtype(dtypes.result_type(start, stop))
+    comp = _core.to_inexact_dtype(dtype)
     start, stop = ensure_arraylike("logspace", start, stop)
     start = lax.convert_element_type(start, comp)
     stop = lax.convert_element_type(stop, comp)
@@ -101,8 +101,8 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
 def _geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     from cellax.numpy._math import log10
     if dtype is None:
-        dtype = _core._to_inexact_dtype(dtypes.result_type(start, stop))
-    comp = _core._to_inexact_dtype(dtype)
+        dtype = _core.to_inexact_dtype(dtypes.result_type(start, stop))
+    comp = _core.to_inexact_dtype(dtype)
     start, stop = ensure_arraylike("geomspace", start, stop)
     start = lax.convert_element_type(start, comp)
     stop = lax.convert_element_type(stop, comp)

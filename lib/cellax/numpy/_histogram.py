@@ -107,7 +107,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002
         raise NotImplementedError("string values for `bins` not implemented.")
     check_arraylike("histogram_bin_edges", a, bins)
     a = arr(a)
-    dt = _core._to_inexact_dtype(dtype_of(a))
+    dt = _core.to_inexact_dtype(dtype_of(a))
     if np.ndim(bins) == 1 or _ndim(bins) == 1:
         return _core.asarray(bins, dtype=dt)
     nbins = operator.index(core.concrete_or_error(bins, "bins argument of "

@@ -147,7 +147,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     dt = dtype_of(a)
     if dt == dtypes.bool_ or dtypes.is_integer(dt):
         return _core.mean(a, axis, dtype, out, keepdims, where=where)
-    dtype = _core._to_inexact_dtype(dt) if dtype is None else dtypes.check_user_dtype(
+    dtype = _core.to_inexact_dtype(dt) if dtype is None else dtypes.check_user_dtype(
         dtype, "mean")
     nan_mask = lax.bitwise_not(isnan(a))
     normalizer = _core.sum(nan_mask, axis=axis, dtype=dtype, keepdims=keepdims, where=where)

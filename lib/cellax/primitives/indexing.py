@@ -276,9 +276,6 @@ def emit_gather(ctx, operand: str, indices: str, operand_aval, indices_aval, out
                    "slice_sizes": i64_array(slice_sizes)})[0]
 
 
-lower_fun = lowering.lower_fun  # (re-exported: other primitive modules import it)
-
-
 def _index_dtype_for_shape(shape) -> np.dtype:
     return np.dtype(np.int64) if any(d > np.iinfo(np.int32).max for d in shape) \
         else np.dtype(np.int32)
@@ -319,7 +316,7 @@ def _gather_lower(ctx, operand, indices, *, dimension_numbers, slice_sizes, uniq
                                 slice_sizes=slice_sizes,
                                 indices_are_sorted=indices_are_sorted,
                                 fill_value=fill_value, output_shape=out_aval.shape)
-        return lower_fun(ctx, fill_fn, [operand, indices])[0]
+        return lowering.lower_fun(ctx, fill_fn, [operand, indices])[0]
     if mode not in (GatherScatterMode.PROMISE_IN_BOUNDS, GatherScatterMode.CLIP):
         raise NotImplementedError(f"gather mode {mode} is not supported")
     return emit_gather(ctx, operand, indices, operand_aval, indices_aval, out_aval,

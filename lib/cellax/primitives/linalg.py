@@ -21,7 +21,7 @@ from cellax import core, dtypes
 from cellax.core import Primitive, ShapedArray
 from cellax.dispatch import apply_primitive
 from cellax.interpreters.jvp import Zero, def_nondifferentiable, tangent_aval
-from cellax.interpreters.lowering import tensor_type
+from cellax.interpreters.lowering import lower_fun, tensor_type
 
 # ---------------------------------------------------------------------------------------
 # Shared: abstract evaluation with batch dimensions
@@ -134,11 +134,6 @@ def lapack_call(ctx, op_name: str, routine: str, dtype, operands, avals_in, aval
 
 def char_attr(c: str) -> str:
     return f"{ord(c)} : ui8"
-
-
-def lower_fun(ctx, fun, args, avals_in) -> list[str]:
-    from cellax.interpreters import lowering
-    return lowering.lower_fun(ctx, fun, args, avals_in)
 
 
 def nan_if_not_ok(info, x, ok_if_nonnegative: bool = False):

@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 
-from cellax import core, dtypes
+from cellax import dtypes
 from cellax.core import Primitive, ShapedArray
-from cellax.interpreters.lowering import tensor_type
+from cellax.interpreters.lowering import lower_fun, tensor_type
 from cellax.primitives.elementwise import _standard, broadcast_shapes
 
 # ---------------------------------------------------------------------------------------
@@ -40,52 +40,6 @@ def _threefry2x32_abstract_eval(k1, k2, x1, x2):
     shape = broadcast_shapes("threefry2x32", *(a.shape for a in avals))
     out = ShapedArray(shape, dtypes.uint32)
     return [out, out]
-
-
-def _threefry2x32_lower(ctx, k1, k2, x1, x2):
-    out = ctx.avals_out[0]
-    u32 = dtypes.uint32
-    ttype = tensor_type(out)
-    scalar = ShapedArray((), u32)
-    ins = [ctx.broadcast(v, a, out.shape, dims=range(a.ndim) if a.ndim else ())
-           for v, a in zip((k1, k2, x1, x2), ctx.avals_in)]
-    k1, k2, x1, x2 = ins
-    consts: dict[int, str] = {}
-
-    def const(v: int) -> str:
-        c = consts.get(v)
-        if c is None:
-            c = ctx.broadcast(ctx.constant(np.uint32(v)), scalar, out.shape, dims=())
-            consts[v] = c
-        return c
-
-    def binop(name, a, b):
-        return ctx.op(name, [a, b], [ttype, ttype], [ttype])[0]
-
-    def add(a, b):
-        return binop("stablehlo.add", a, b)
-
-    def xor(a, b):
-        return binop("stablehlo.xor", a, b)
-
-    def rotl(x, r):
-        left = binop("stablehlo.shift_left", x, const(r))
-        right = binop("stablehlo.shift_right_logical", x, const(32 - r))
-        return binop("stablehlo.or", left, right)
-
-    ks = [k1, k2, xor(xor(k1, k2), const(_KS_PARITY))]
-    x1 = add(x1, ks[0])
-    x2 = add(x2, ks[1])
-    for i in range(5):
-        for r in _ROTATIONS[i % 2]:
-            x1 = add(x1, x2)
-            x2 = xor(x1, rotl(x2, r))
-        x1 = add(x1, ks[(i + 1) % 3])
-        x2 = add(add(x2, ks[(i + 2) % 3]), const(i + 1))
-    return [x1, x2]
-
-
-_standard(threefry2x32_p, _threefry2x32_abstract_eval, _threefry2x32_lower)
 
 
 def _threefry2x32_rolled(k1, k2, x1, x2):
@@ -119,12 +73,11 @@ def _threefry2x32_rolled(k1, k2, x1, x2):
     return x
 
 
-def _threefry2x32_lower_cpu(ctx, *args):
-    from cellax.interpreters.lowering import lower_fun
+def _threefry2x32_lower(ctx, *args):
     return lower_fun(ctx, _threefry2x32_rolled, args)
 
 
-core.lowering_rules[threefry2x32_p] = _threefry2x32_lower_cpu
+_standard(threefry2x32_p, _threefry2x32_abstract_eval, _threefry2x32_lower)
 
 
 def threefry2x32(k1, k2, x1, x2):

@@ -24,7 +24,7 @@ from cellax.core import Primitive, ShapedArray
 from cellax.interpreters import batching as _batching
 from cellax.interpreters.jvp import defjvp2
 from cellax.primitives.elementwise import _standard
-from cellax.primitives.indexing import lower_fun
+from cellax.interpreters.lowering import lower_fun
 
 random_gamma_p = Primitive("random_gamma")
 

@@ -16,12 +16,12 @@ from cellax.interpreters import lowering
 from cellax.interpreters.jvp import Zero, add_tangents, instantiate
 from cellax.interpreters.lowering import tensor_type
 from cellax.interpreters.transpose import is_undefined_primal
+from cellax.interpreters.lowering import lower_fun
 from cellax.primitives.elementwise import _standard
 from cellax.primitives.indexing import (
     GatherScatterMode, ScatterDimensionNumbers, _bool_attr, _check_batching_dims,
     _check_integer_indices, _dims_attr, _gather_updates, _is_sorted, _no_duplicate_dims,
-    _ones, _scatter_tangent_zero, _shape_of, _shifted, _sorted_dims_in_range, _zeros,
-    lower_fun)
+    _ones, _scatter_tangent_zero, _shape_of, _shifted, _sorted_dims_in_range, _zeros)
 
 
 # ---------------------------------------------------------------------------------------
